@@ -1,0 +1,137 @@
+"""Command line: `voicecoach <command>`. Each command's work lives in its own module; this file
+only parses options, and turns user errors into one line and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from voicecoach.errors import UserError
+
+# command name -> "module:function"; each function takes the parsed args and returns an exit code.
+HANDLERS = {
+    "workout": "voicecoach.session_cli:workout",
+    "parse": "voicecoach.parser:cli_parse",
+    "exercises": "voicecoach.catalog_cli:cli_exercises",
+    "explain": "voicecoach.catalog_cli:cli_explain",
+    "voices": "voicecoach.audio.speaker:cli_voices",
+    "recognize": "voicecoach.audio.recognizer:cli_recognize",
+    "doctor": "voicecoach.doctor:cli_doctor",
+    "demo": "voicecoach.demo:cli_demo",
+    "history": "voicecoach.history_cli:cli_history",
+    "profile": "voicecoach.profile:cli_profile",
+}
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def _minutes(text: str) -> int:
+    value = int(text)
+    if not 5 <= value <= 30:
+        raise argparse.ArgumentTypeError("minutes must be between 5 and 30")
+    return value
+
+
+def add_speech_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--voice", help="voice id or name (see `voicecoach voices`)")
+    p.add_argument("--rate", type=int, help="speech rate in words per minute")
+    p.add_argument("--volume", type=float, help="volume 0.0-1.0")
+    p.add_argument("--counts", choices=("voice", "tick"), help="speak counts, or a short tick")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="voicecoach",
+        description="Hands-free, offline voice coach for back-pain exercise.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    w = sub.add_parser("workout", help="run today's guided session")
+    w.add_argument("--text", action="store_true", help="type commands on stdin; print every line")
+    w.add_argument("--mute", action="store_true", help="print lines instead of speaking them")
+    w.add_argument("--minutes", type=_minutes, help="session length, 5-30 (default: profile, 15)")
+    w.add_argument("--cause", choices=("tight", "weak", "posture", "general"),
+                   help="what you think causes your back pain (weights the plan)")
+    w.add_argument("--level", choices=("beginner", "intermediate", "advanced"))
+    w.add_argument("--only", metavar="ID[,ID]", help="just these exercises, in this order")
+    w.add_argument("--time-scale", type=_positive_float, default=1.0, metavar="F",
+                   help="run the session clock F times faster (demos, tests)")
+    w.add_argument("--transcript", metavar="FILE", help="write one JSON line per utterance")
+    w.add_argument("--engine", default="sphinx",
+                   help="speech recognizer: sphinx (default, offline), vosk, whisper, "
+                        "faster-whisper, google (online, needs --online)")
+    w.add_argument("--engine-model", metavar="PATH", help="model path for vosk/whisper engines")
+    w.add_argument("--online", action="store_true",
+                   help="allow an online recognizer (audio leaves this machine)")
+    w.add_argument("--no-history", action="store_true", help="do not save this session")
+    add_speech_options(w)
+
+    p = sub.add_parser("parse", help="show how typed text is understood")
+    p.add_argument("--json", action="store_true", help="one JSON line per text")
+    p.add_argument("texts", nargs="+", metavar="TEXT")
+
+    e = sub.add_parser("exercises", help="list the exercises")
+    e.add_argument("--json", action="store_true")
+
+    x = sub.add_parser("explain", help="how to do an exercise")
+    x.add_argument("name", nargs="+", metavar="NAME")
+
+    v = sub.add_parser("voices", help="list installed voices")
+    v.add_argument("--json", action="store_true")
+
+    r = sub.add_parser("recognize", help="decode recordings with the command grammar")
+    r.add_argument("--json", action="store_true")
+    r.add_argument("--grammar", default="command",
+                   help="which grammar: command (default), yes_no, number")
+    r.add_argument("files", nargs="+", metavar="FILE")
+
+    d = sub.add_parser("doctor", help="check microphone, speaker, speech and recognizer")
+    d.add_argument("--seconds", type=float, default=3.0, help="length of the mic level check")
+
+    m = sub.add_parser("demo", help="the whole loop headless: recorded voice in, speech to a WAV")
+    m.add_argument("--out", default="voicecoach-demo.wav", help="WAV file of the coach's voice")
+    m.add_argument("--transcript", metavar="FILE", help="write one JSON line per utterance")
+    m.add_argument("--minutes", type=_minutes, default=5)
+
+    h = sub.add_parser("history", help="past sessions, streak, pain trend")
+    h.add_argument("--json", action="store_true")
+    h.add_argument("--plot", metavar="FILE.png", help="draw pain and minutes per day")
+
+    pr = sub.add_parser("profile", help="show or change your profile")
+    pr.add_argument("--cause", choices=("tight", "weak", "posture", "general"))
+    pr.add_argument("--level", choices=("beginner", "intermediate", "advanced"))
+    pr.add_argument("--minutes", type=_minutes)
+    pr.add_argument("--goal-minutes", type=_minutes)
+    pr.add_argument("--reset", action="store_true", help="forget the profile (first run again)")
+    pr.add_argument("--json", action="store_true")
+    add_speech_options(pr)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 0
+    module_name, func_name = HANDLERS[args.command].split(":")
+    try:
+        handler = getattr(importlib.import_module(module_name), func_name)
+        return int(handler(args) or 0)
+    except UserError as err:
+        print(f"voicecoach: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
