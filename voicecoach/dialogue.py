@@ -41,7 +41,6 @@ COUNTING_PHASES = {"get_ready", "holding", "reps", "switch_sides"}
 STEP = "step"  # the one timer that moves the workout on
 QUESTION = "question"  # a question's timeout
 TEMPO_MIN, TEMPO_MAX, TEMPO_STEP = 0.6, 1.8, 1.25
-REST_CAP = 30  # never rest longer than this between exercises
 
 
 @dataclass(frozen=True)
@@ -440,7 +439,7 @@ class Dialogue:
             return
         item = t.item()
         assert item is not None
-        seconds = min(item.rest_seconds, REST_CAP)
+        seconds = item.rest_seconds
         name = self.ctx.catalog.get(t.s.items[nxt].exercise_id).name
         t.set(phase="rest", done=0)
         t.say("rest_next", "info", seconds=seconds, name=name)
@@ -968,7 +967,7 @@ def _time_left(s: State, now: float) -> tuple[float, float]:
         ex_left = 0.0
     else:
         ex_left = max(0.0, total - done_sets - done_sides - done_now)
-    rest_after = min(item.rest_seconds, REST_CAP)
+    rest_after = item.rest_seconds
     later = sum(i.est_seconds for i in s.items[s.index + 1:])
     return ex_left, ex_left + rest_after + later
 
