@@ -97,6 +97,17 @@ def per_day(sessions: Sequence) -> "OrderedDict[date, dict]":
     return days
 
 
+def _with_gaps(points: list, max_gap_days: int = 2) -> list:
+    """Break the line across a longer break (a NaN point), so it does not suggest ratings
+    that were never given."""
+    out: list = []
+    for d, v in points:
+        if out and (d - out[-1][0]).days > max_gap_days:
+            out.append((out[-1][0] + (d - out[-1][0]) / 2, float("nan")))
+        out.append((d, v))
+    return out
+
+
 def plot(sessions: Sequence, out: str | os.PathLike) -> Path:
     """Pain before/after (top) and minutes per day (bottom), dates along the bottom."""
     if not sessions:
@@ -117,7 +128,7 @@ def plot(sessions: Sequence, out: str | os.PathLike) -> Path:
     try:
         for key, label, color, marker in (("before", "pain before", "tab:red", "o"),
                                           ("after", "pain after", "tab:blue", "s")):
-            pts = [(d, v[key]) for d, v in days.items() if v[key] is not None]
+            pts = _with_gaps([(d, v[key]) for d, v in days.items() if v[key] is not None])
             if pts:
                 top.plot([p[0] for p in pts], [p[1] for p in pts], marker=marker, color=color,
                          label=label, linewidth=1.5)
