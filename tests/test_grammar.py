@@ -1,0 +1,315 @@
+"""The phrase source (voicecoach/data/commands.yaml): templates, validation, sentence samples,
+and the pocketsphinx grammars made from it — checked with the real pocketsphinx model and a
+real decode of audio spoken by espeak-ng."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import wave
+
+import numpy as np
+import pytest
+
+from voicecoach import grammar as g
+from voicecoach.catalog import load_catalog
+from voicecoach.errors import DataFileError, UserError
+from voicecoach.intents import COMMANDS
+
+ALWAYS_ON = {"stop", "pause", "help", "repeat", "pain", "red_flag"}
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def book(catalog):
+    return g.phrasebook(catalog)
+
+
+# --- the template language -------------------------------------------------------------------
+
+def sentences(template: str, **lists) -> set[str]:
+    expr = g.parse_template(template)
+    return {" ".join(w) for w, _ in g.expand(expr, lists)}
+
+
+def test_alternatives_options_and_nesting_expand_to_every_sentence():
+    assert sentences("(go|move) on [to the next [one|exercise]]") == {
+        "go on", "move on", "go on to the next", "move on to the next",
+        "go on to the next one", "go on to the next exercise",
+        "move on to the next one", "move on to the next exercise"}
+
+
+def test_slots_take_their_values_from_lists():
+    lists = {"exercise": [(("bird", "dog"), "bird-dog"), (("plank",), "plank")]}
+    got = {(" ".join(w), s) for w, s in g.expand(g.parse_template("do the {exercise}"), lists)}
+    assert got == {("do the bird dog", (("exercise", "bird-dog"),)),
+                   ("do the plank", (("exercise", "plank"),))}
+
+
+@pytest.mark.parametrize("template, problem", [
+    ("(a|b", "missing ')'"),
+    ("a|b", "top-level '|'"),
+    ("[a]]", "unmatched"),
+    ("(a||b)", "empty alternative"),
+    ("do the {exrcise}", "unknown slot"),
+    ("count to 10", "write numbers as words"),
+    ("", "empty sentence"),
+])
+def test_template_syntax_errors_say_what_is_wrong(template, problem):
+    with pytest.raises(g.TemplateError, match=problem.replace("(", r"\(").replace(")", r"\)")
+                       .replace("[", r"\[").replace("|", r"\|")):
+        g.parse_template(template)
+
+
+def test_jsgf_expansion_keeps_the_shape_of_the_template():
+    expr = g.parse_template("how do i do [a|the] {exercise}")
+    assert g.jsgf_expansion(expr) == "how do i do [ a | the ] <slot_exercise>"
+
+
+def test_normalise_makes_typed_and_spoken_forms_meet():
+    assert g.normalise("Um, let's do the Child’s-Pose!") == "um lets do the childs pose"
+    assert g.normalise("It's a 7/10.") == "its a seven out of ten"
+    assert g.normalise("10") == "ten"
+    assert g.normalise("42") == "42"
+
+
+# --- the shipped phrase source ---------------------------------------------------------------
+
+def test_every_intent_has_sentences_and_the_contexts_are_named():
+    grammar = g.load_grammar()
+    have = {t.intent for t in grammar.templates}
+    assert have == set(COMMANDS) | {"cause", "level"}
+    assert g.grammar_names() == ("command", "yes_no", "number", "safety", "cause", "level")
+    assert set(grammar.context("command")) == set(COMMANDS)
+    assert set(grammar.context("safety")) == {"stop", "pause", "pain", "red_flag"}
+    for name in ("yes_no", "number", "cause", "level"):
+        assert ALWAYS_ON <= set(grammar.context(name)), name
+    with pytest.raises(UserError, match="unknown grammar"):
+        grammar.context("shouting")
+
+
+def test_sample_sentences_cover_every_intent_and_every_exercise(catalog):
+    everything = g.sample_sentences(catalog=catalog)
+    assert len(everything) > 3000
+    by_intent: dict[str, int] = {}
+    for _, intent in everything:
+        by_intent[intent.name] = by_intent.get(intent.name, 0) + 1
+    assert set(by_intent) == set(COMMANDS) | {"cause", "level"}
+    for name in ("start", "stop", "pause", "pain", "red_flag", "yes", "no"):
+        assert by_intent[name] >= 5, name
+    for kind in ("goto", "explain"):
+        ids = {i.slots["exercise"] for _, i in g.sample_sentences(kind, catalog=catalog)
+               if "exercise" in i.slots}  # "how do i do this one": the current exercise
+        assert ids == set(catalog.ids()), kind
+    values = {i.slots["value"] for _, i in g.sample_sentences("number", catalog=catalog)}
+    assert values == set(range(11))
+    urgent = {i.slots["urgent"] for _, i in g.sample_sentences("red_flag", catalog=catalog)}
+    assert urgent == {True, False}
+    # Sentences are as a person says them: numbers in words, apostrophes kept.
+    texts = {s for s, _ in everything}
+    assert "do the child's pose" in texts and "seven out of ten" in texts
+    assert not any(ch.isdigit() for s in texts for ch in s)
+
+
+def test_sample_sentences_limit_spreads_over_the_list(catalog):
+    some = g.sample_sentences("goto", limit=10, catalog=catalog)
+    assert len(some) == 10
+    assert len({i.slots["exercise"] for _, i in some}) >= 5  # not the first 10 of one name
+    assert g.sample_sentences(limit=7, catalog=catalog) == g.sample_sentences(limit=7,
+                                                                             catalog=catalog)
+    with pytest.raises(UserError):
+        g.sample_sentences("dance")
+
+
+# --- validation: a physiotherapist's edit that breaks the file gets one clear line --------
+
+GOOD = """\
+skip_words: [um]
+numbers: [zero, one, two, three, four, five, six, seven, eight, nine, ten]
+contexts:
+  command: [stop]
+intents:
+{intents}
+"""
+
+
+def minimal_intents(**override: str) -> str:
+    lines = []
+    for name in g.INTENT_NAMES:
+        body = override.get(name)
+        if body is None:
+            body = {
+                "goto": "    - do the {exercise}",
+                "explain": "    - explain {exercise}",
+                "number": '    - "{number}"',
+                "red_flag": "    - slots: {urgent: false}\n      sentences: [numb]",
+                "cause": "    - slots: {cause: tight}\n      sentences: [tight]",
+                "level": "    - slots: {level: beginner}\n      sentences: [beginner]",
+            }.get(name, f"    - {name.replace('_', ' ')} please")
+        lines.append(f"  {name}:\n{body}")
+    return "\n".join(lines)
+
+
+def test_the_minimal_file_loads():
+    grammar = g.parse_grammar_text(GOOD.format(intents=minimal_intents()), "c.yaml")
+    assert len(grammar.templates) == len(g.INTENT_NAMES)
+
+
+@pytest.mark.parametrize("text, problem, line", [
+    ("intents: [", "not valid YAML", 1),
+    ("", "file is empty", None),
+    (GOOD.format(intents=minimal_intents(stop="    - (stop|halt")), "missing ')'", 9),
+    (GOOD.format(intents=minimal_intents(red_flag="    - my leg is numb")),
+     "must fill slot 'urgent'", None),
+    (GOOD.format(intents=minimal_intents(
+        red_flag="    - slots: {urgent: maybe}\n      sentences: [numb]")),
+     "urgent must be one of true, false", None),
+    (GOOD.format(intents=minimal_intents(goto="    - do [the {exercise}]")),
+     "must not be optional", None),
+    (GOOD.format(intents=minimal_intents(goto="    - do the thing")),
+     "must fill slot 'exercise'", None),
+    (GOOD.format(intents=minimal_intents() + "\n  dance:\n    - let's dance"),
+     "unknown intent 'dance'", None),
+    (GOOD.format(intents=minimal_intents()).replace("command: [stop]", "command: [stopp]"),
+     "unknown intent 'stopp'", 4),
+    (GOOD.format(intents=minimal_intents()).replace("nine, ten", "nine"),
+     "zero to ten", 2),
+    (GOOD.format(intents=minimal_intents()).replace("  stop:\n    - stop please\n", ""),
+     "no sentences for intent(s): stop", None),
+])
+def test_malformed_files_name_the_file_the_line_and_the_problem(text, problem, line):
+    with pytest.raises(DataFileError) as err:
+        g.parse_grammar_text(text, "commands.yaml")
+    assert problem in str(err.value)
+    assert str(err.value).startswith("commands.yaml")
+    if line is not None:
+        assert err.value.line == line
+
+
+def test_a_sentence_with_two_meanings_is_an_error(catalog):
+    text = GOOD.format(intents=minimal_intents(pause="    - stop please"))
+    grammar = g.parse_grammar_text(text, "commands.yaml")
+    with pytest.raises(DataFileError, match="'stop please' means both stop"):
+        g.build_phrasebook(grammar, catalog)
+
+
+def test_a_missing_file_is_a_data_file_error(tmp_path):
+    with pytest.raises(DataFileError, match="cannot read"):
+        g.load_grammar(tmp_path / "nope.yaml")
+
+
+def test_the_error_names_the_file_the_line_and_the_template(tmp_path):
+    # The CLI turns DataFileError into one line and exit 2 (voicecoach.cli); check the message
+    # a person would see names the file and the line.
+    bad = tmp_path / "commands.yaml"
+    bad.write_text(GOOD.format(intents=minimal_intents(stop="    - (stop|halt")))
+    with pytest.raises(DataFileError) as err:
+        g.load_grammar(bad)
+    assert str(err.value) == f"{bad}:9: stop: template '(stop|halt': missing ')'"
+
+
+# --- pocketsphinx ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def decoder():
+    from pocketsphinx import Decoder
+
+    d = Decoder(lm=None, loglevel="FATAL", bestpath=False)
+    for word, phones in g.extra_pronunciations().items():
+        d.add_word(word, phones, False)
+    for name in g.grammar_names():
+        d.add_jsgf_string(name, g.to_jsgf(name))
+    return d
+
+
+def test_every_word_of_every_grammar_is_one_the_recognizer_knows(catalog):
+    known = g.dictionary_words()
+    extra = g.extra_pronunciations()
+    for name in g.grammar_names():
+        built = g.build_jsgf(name, catalog)
+        missing = sorted(w for w in built.words if w not in known and w not in extra)
+        assert not missing, f"{name}: not in the en-us dictionary nor pronunciations: {missing}"
+        # And the text itself has nothing else: every token is a word, an operator or a rule.
+        body = "\n".join(line for line in built.text.splitlines()[1:]
+                         if not line.startswith(("//", "grammar ")))
+        for token in body.replace("(", " ").replace(")", " ").replace("[", " ").replace(
+                "]", " ").replace("|", " ").replace(";", " ").replace("=", " ").split():
+            if token.startswith("<") or token in ("public",) or token.startswith("//"):
+                continue
+            assert token in known or token in extra, (name, token)
+    # Our extra pronunciations are only for words the dictionary really lacks.
+    assert set(extra) == {w for w, _ in g.load_grammar().pronunciations}
+
+
+def test_every_exercise_can_be_named_by_voice(catalog):
+    built = g.build_jsgf("command", catalog)
+    spoken = {" ".join(w) for w, _ in g.exercise_values(catalog)} - set(built.dropped_names)
+    reachable = {ex_id for w, ex_id in g.exercise_values(catalog) if " ".join(w) in spoken}
+    assert reachable == set(catalog.ids())
+
+
+def test_all_grammars_load_in_pocketsphinx_and_accept_exactly_their_sentences(decoder, catalog):
+    grammar = g.load_grammar()
+    dropped = set(g.build_jsgf("command", catalog).dropped_names)
+    for name in g.grammar_names():
+        fsg = decoder.get_fsg(name)
+        allowed = set(grammar.context(name))
+        for sentence, intent in g.sample_sentences(catalog=catalog):
+            if any(d in sentence for d in dropped):
+                continue
+            if intent.name in allowed:
+                assert fsg.accept(sentence), f"{name} grammar refuses {sentence!r}"
+        for sentence in ("do the", "i need some water", "stop stop", "the dog is barking"):
+            assert not fsg.accept(sentence), f"{name} grammar accepts {sentence!r}"
+    safety = decoder.get_fsg("safety")
+    assert not safety.accept("next") and not safety.accept("yes") and safety.accept("stop")
+    number = decoder.get_fsg("number")
+    assert number.accept("seven out of ten") and not number.accept("next")
+
+
+def test_decoded_words_map_back_to_intents_exactly(catalog):
+    for sentence, intent in g.sample_sentences(catalog=catalog, limit=800):
+        assert g.jsgf_phrase_to_intent(sentence, catalog).to_json() == intent.to_json()
+    assert g.jsgf_phrase_to_intent("do the", catalog).is_none
+    assert g.jsgf_phrase_to_intent("", catalog).is_none
+    # A partial hypothesis of one meaning only, when asked for.
+    stop = g.jsgf_phrase_to_intent("stop the", catalog, partial=True)
+    assert stop.name == "stop" and stop.confidence == 0.5
+    assert g.jsgf_phrase_to_intent("do the", catalog, partial=True).is_none
+
+
+def speech(text: str, tmp_path) -> bytes:
+    """espeak-ng's voice as 16 kHz mono 16-bit samples, with a little room noise around it:
+    pocketsphinx falls apart on exact digital silence (DESIGN.md §2)."""
+    path = tmp_path / "say.wav"
+    subprocess.run(["espeak-ng", "-w", str(path), text], check=True)
+    with wave.open(str(path)) as w:
+        rate = w.getframerate()
+        x = np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(np.float64)
+    x = np.interp(np.arange(0, len(x), rate / 16000), np.arange(len(x)), x)  # resample
+    pad = np.zeros(4800)
+    x = np.concatenate([pad, x, pad])
+    x += np.random.default_rng(1).normal(0, 33, x.size)  # about -60 dBFS
+    return np.clip(x, -32768, 32767).astype(np.int16).tobytes()
+
+
+@pytest.mark.skipif(not shutil.which("espeak-ng"), reason="espeak-ng is not installed")
+@pytest.mark.parametrize("context, said, intent, slots", [
+    ("command", "do the child's pose", "goto", {"exercise": "childs-pose"}),
+    ("command", "how much time is left", "time_left", {}),
+    ("safety", "my leg is going numb", "red_flag", {"urgent": False}),
+    ("safety", "it hurts", "pain", {}),
+])
+def test_a_real_decode_of_spoken_audio_gives_the_right_command(decoder, tmp_path, context,
+                                                               said, intent, slots):
+    decoder.activate_search(context)
+    decoder.start_utt()
+    decoder.process_raw(speech(said, tmp_path), full_utt=True)
+    decoder.end_utt()
+    heard = decoder.hyp().hypstr if decoder.hyp() else ""
+    got = g.jsgf_phrase_to_intent(heard)
+    assert got.to_json() == {"intent": intent, "slots": slots}, f"heard {heard!r}"
