@@ -1,0 +1,272 @@
+"""The first-run conversation: a pure state machine in the dialogue's style.
+
+    ob = Onboarding(OnboardingContext(prompts))
+    state = ob.initial_state()
+    state, actions = ob.step(state, Began(), now)     # ... Heard / Tick / Interrupted ...
+    ob.profile(state)                                 # -> Profile once state.phase == "done"
+
+Flow: welcome; the disclaimer, once (guides exercise, never diagnoses, no substitute for a
+professional); "what is behind your back pain?" (tight muscles after sitting / weak muscles /
+poor posture / not sure, or "one".."four"); one sentence on what that means for the plan; "how
+active are you?" (beginner / intermediate / advanced, or "one".."three"); a summary; End.
+
+A question not understood or not answered is asked once more with the choices spelled out;
+then the default is taken (general / beginner) and the conversation goes on: never a dead end.
+"stop" ends it (nothing saved but the disclaimer having been heard); a red flag ends it with
+the advice to see a professional, like in a workout. No I/O, no time: `now` comes in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
+
+from voicecoach import timing
+from voicecoach.events import (
+    Action, Began, CancelTimers, End, Event, Heard, InputEnded, Interrupted, Listen, Say,
+    SetTimer, StopSpeech, Tick, Utterance,
+)
+from voicecoach.intents import Intent
+from voicecoach.plan import CAUSES, LEVELS, Profile
+from voicecoach.prompts import Prompts
+
+if TYPE_CHECKING:
+    from voicecoach.profile import Settings
+
+Phase = Literal["welcome", "cause", "level", "paused", "done", "ended"]
+QUESTION = "onboarding"  # the one timer: the current question's timeout
+CAUSE_ORDER = ("tight", "weak", "posture", "general")  # "one" .. "four", as the question says
+LEVEL_ORDER = ("beginner", "intermediate", "advanced")
+DEFAULTS = {"cause": "general", "level": "beginner"}
+
+
+@dataclass(frozen=True)
+class OnboardingContext:
+    prompts: Prompts
+    disclaimer_heard: bool = False  # said once in a lifetime: skipped on a profile reset
+    minutes: int = 15
+    goal_minutes: int = 20
+
+
+@dataclass(frozen=True)
+class OnboardingState:
+    phase: Phase = "welcome"
+    cause: str | None = None
+    level: str | None = None
+    misses: int = 0  # on the current question: 1 -> choices spelled out, 2 -> default
+    defaulted: tuple[str, ...] = ()  # which answers were defaults, not the person's
+    paused_from: Phase | None = None
+    disclaimer_heard: bool = False
+    next_id: int = 1
+    turn: int = 0
+    reason: str = ""  # why it ended: "done", "stopped", "red_flag", "interrupted"
+
+
+class _Turn:
+    def __init__(self, ctx: OnboardingContext, state: OnboardingState, now: float):
+        self.ctx, self.s, self.now = ctx, state, now
+        self.actions: list[Action] = []
+        self.spoken = 0.0  # estimated seconds of speech queued in this turn
+
+    def set(self, **changes: Any) -> None:
+        self.s = replace(self.s, **changes)
+
+    def say(self, key: str, kind: str = "info", interrupt: bool = False, **data: Any) -> None:
+        text = self.ctx.prompts.render(key, turn=self.s.turn, **data)
+        uid = self.s.next_id
+        self.set(next_id=uid + 1, turn=self.s.turn + 1)
+        self.spoken += timing.speech_seconds(text)
+        self.actions.append(Say(Utterance(uid, text, kind, None, None, None, interrupt)))  # type: ignore[arg-type]
+
+    def ask(self, key: str, grammar: str, **data: Any) -> None:
+        self.say(key, "question", **data)
+        self.actions.append(Listen(grammar))
+        # Timeout counted from when the queued speech should be over, as the dialogue does.
+        self.actions.append(SetTimer(QUESTION, self.now + self.spoken + timing.QUESTION_TIMEOUT))
+
+    def end(self, finished: bool, reason: str) -> None:
+        self.actions.append(CancelTimers((QUESTION,)))
+        self.set(phase="done" if finished else "ended", reason=reason)
+        self.actions.append(End(finished, reason))
+
+
+class Onboarding:
+    def __init__(self, ctx: OnboardingContext):
+        self.ctx = ctx
+
+    def initial_state(self) -> OnboardingState:
+        return OnboardingState(disclaimer_heard=self.ctx.disclaimer_heard)
+
+    def profile(self, state: OnboardingState) -> Profile | None:
+        """The answers as a Profile once finished (defaults where none was given), else None."""
+        if state.phase != "done":
+            return None
+        return Profile(state.cause or DEFAULTS["cause"], state.level or DEFAULTS["level"],  # type: ignore[arg-type]
+                       self.ctx.minutes, self.ctx.goal_minutes)
+
+    # ------------------------------------------------------------------ entry point
+
+    def step(self, state: OnboardingState, event: Event, now: float
+             ) -> tuple[OnboardingState, list[Action]]:
+        if state.phase in ("done", "ended"):
+            return state, []
+        t = _Turn(self.ctx, state, now)
+        if isinstance(event, Began):
+            self._begin(t)
+        elif isinstance(event, Heard):
+            self._heard(t, event.intent)
+        elif isinstance(event, Tick) and event.name == QUESTION:
+            self._miss(t)
+        elif isinstance(event, Interrupted):
+            t.end(False, "interrupted")
+        elif isinstance(event, InputEnded):
+            # Typed input is over: nobody can answer any more. Take the defaults and finish,
+            # so the workout that follows still has a profile.
+            if t.s.cause is None or t.s.level is None:
+                t.say("onboarding.input_ended")
+            self._finish(t)
+        return t.s, t.actions
+
+    # ------------------------------------------------------------------ flow
+
+    def _begin(self, t: _Turn) -> None:
+        t.say("onboarding.welcome")
+        if not t.s.disclaimer_heard:
+            t.say("onboarding.disclaimer", "safety")
+            t.set(disclaimer_heard=True)
+        self._ask_cause(t)
+
+    def _ask_cause(self, t: _Turn, again: bool = False) -> None:
+        t.set(phase="cause")
+        t.ask("onboarding.cause_reprompt" if again else "onboarding.cause_question", "cause")
+
+    def _ask_level(self, t: _Turn, again: bool = False) -> None:
+        t.set(phase="level")
+        t.ask("onboarding.level_reprompt" if again else "onboarding.level_question", "level")
+
+    def _set_cause(self, t: _Turn, cause: str, default: bool = False) -> None:
+        t.actions.append(CancelTimers((QUESTION,)))
+        t.set(cause=cause, misses=0,
+              defaulted=t.s.defaulted + ("cause",) if default else t.s.defaulted)
+        if default:
+            t.say("onboarding.cause_default")
+        t.say(f"onboarding.cause_{cause}")
+        self._ask_level(t)
+
+    def _set_level(self, t: _Turn, level: str, default: bool = False) -> None:
+        t.actions.append(CancelTimers((QUESTION,)))
+        t.set(level=level, misses=0,
+              defaulted=t.s.defaulted + ("level",) if default else t.s.defaulted)
+        if default:
+            t.say("onboarding.level_default")
+        self._finish(t)
+
+    def _finish(self, t: _Turn) -> None:
+        defaulted = t.s.defaulted
+        if t.s.cause is None:
+            defaulted += ("cause",)
+        if t.s.level is None:
+            defaulted += ("level",)
+        t.set(cause=t.s.cause or DEFAULTS["cause"], level=t.s.level or DEFAULTS["level"],
+              defaulted=defaulted)
+        t.say("onboarding.done", level=t.s.level, minutes=self.ctx.minutes,
+              goal=self.ctx.goal_minutes)
+        t.end(True, "done")
+
+    def _miss(self, t: _Turn) -> None:
+        """Not understood, or no answer in time: ask once more with the choices, then default."""
+        phase = t.s.phase
+        if phase not in ("cause", "level"):
+            return
+        misses = t.s.misses + 1
+        t.set(misses=misses)
+        if misses == 1:
+            (self._ask_cause if phase == "cause" else self._ask_level)(t, again=True)
+        elif phase == "cause":
+            self._set_cause(t, DEFAULTS["cause"], default=True)
+        else:
+            self._set_level(t, DEFAULTS["level"], default=True)
+
+    # ------------------------------------------------------------------ what was heard
+
+    def _heard(self, t: _Turn, intent: Intent) -> None:
+        name, slots = intent.name, intent.slots
+        phase = t.s.phase
+        if name == "red_flag":  # safety first, in every phase
+            t.actions.append(StopSpeech())
+            urgent = bool(slots.get("urgent"))
+            t.say("onboarding.red_flag_urgent" if urgent else "onboarding.red_flag", "safety",
+                  interrupt=True)
+            t.end(False, "red_flag")
+            return
+        if name == "stop":
+            t.actions.append(StopSpeech())
+            t.say("onboarding.stopped", interrupt=True)
+            t.end(False, "stopped")
+            return
+        if phase == "paused":
+            if name in ("resume", "start", "yes", "repeat", "cause", "level", "number"):
+                t.set(phase=t.s.paused_from or "cause", paused_from=None)
+                if name in ("cause", "level", "number"):
+                    self._heard(t, intent)  # an answer also resumes
+                else:
+                    self._reask(t)
+            return
+        if name == "pause":
+            t.actions.append(CancelTimers((QUESTION,)))
+            t.set(phase="paused", paused_from=phase)
+            t.say("onboarding.paused")
+            return
+        if name == "pain":
+            t.say("onboarding.pain", "safety")
+            self._reask(t)
+            return
+        if name == "repeat":
+            self._reask(t)
+            return
+        if name == "help":
+            t.say(f"onboarding.{phase}_help")
+            self._reask(t, again=True)
+            return
+        # The answers. A cause may also come during the level question (a change of mind).
+        cause = slots.get("cause") if name == "cause" else None
+        if phase == "cause" and name == "number":
+            cause = _pick(CAUSE_ORDER, slots.get("value"))
+        if cause in CAUSES:
+            self._set_cause(t, cause)  # type: ignore[arg-type]
+            return
+        level = slots.get("level") if name == "level" else None
+        if phase == "level" and name == "number":
+            level = _pick(LEVEL_ORDER, slots.get("value"))
+        if phase == "level" and level in LEVELS:
+            self._set_level(t, level)  # type: ignore[arg-type]
+            return
+        self._miss(t)
+
+    def _reask(self, t: _Turn, again: bool = False) -> None:
+        if t.s.phase == "cause":
+            self._ask_cause(t, again)
+        elif t.s.phase == "level":
+            self._ask_level(t, again)
+
+
+def _pick(order: tuple[str, ...], value: Any) -> str | None:
+    """"one" -> the first choice; numbers out of range are no answer."""
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= len(order):
+        return order[value - 1]
+    return None
+
+
+def settings_after(state: OnboardingState, previous: Settings | None, today: date) -> Settings:
+    """What to save after the conversation: the answers (when it finished), the disclaimer
+    heard (even when stopped: it is said once in a lifetime), the rest kept from `previous`."""
+    from voicecoach.profile import Settings
+
+    base = previous or Settings(created=today)
+    changes: dict[str, Any] = {"disclaimer_heard": base.disclaimer_heard or state.disclaimer_heard}
+    if state.phase == "done":
+        changes.update(cause=state.cause or DEFAULTS["cause"], level=state.level or DEFAULTS["level"])
+    if base.created is None:
+        changes["created"] = today
+    return replace(base, **changes)
