@@ -109,6 +109,8 @@ def test_data_that_cannot_be_stored_is_refused_at_once(tmp_path):
         sid = h.begin_session(datetime(2025, 3, 3), [], PROFILE, 15)
         with pytest.raises(ValueError, match="JSON"):
             h.record(sid, "pain", {"exercise": object()}, 1.0)
+        with pytest.raises(DataFileError, match="cannot write the history"):
+            h.record(sid + 99, "pain", {}, 1.0)  # no such session
 
 
 # ------------------------------------------------------------------ never lost
@@ -174,6 +176,54 @@ def test_a_killed_session_shows_up_unfinished_in_history_json(tmp_path):
     assert s["exercises"] == [f"ex-{n}" for n in range(1, 6)]
     assert s["pain_before"] == 5 and s["pain_after"] is None
     assert s["minutes"] == round(8.0 / 60, 1)  # from the last event, at t = 8 s
+
+
+def _count_done(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return con.execute("SELECT count(*) FROM events WHERE kind = 'exercise_done'"
+                               ).fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:  # not created yet, or mid-migration
+        return 0
+
+
+def test_kill_9_of_a_real_workout_keeps_it_as_unfinished(tmp_path):
+    """The real `voicecoach workout` (text, muted, fast clock), killed after its first exercise."""
+    import time
+
+    home = tmp_path / "home"
+    db = home / "data" / "history.sqlite3"
+    env = {**os.environ, "VOICECOACH_HOME": str(home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voicecoach", "workout", "--text", "--mute", "--minutes", "10",
+         "--time-scale", "40"],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+        env=env, cwd=REPO)
+    try:
+        proc.stdin.write("start\n3\n")
+        proc.stdin.flush()
+        deadline = time.monotonic() + 45
+        while _count_done(db) < 1 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert proc.poll() is None, "the workout ended by itself before it could be killed"
+        assert _count_done(db) >= 1, "no exercise finished in time"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    out = run_cli(home, "history", "--json")
+    assert out.returncode == 0, out.stderr
+    [s] = json.loads(out.stdout)["sessions"]
+    assert s["finished"] is False
+    assert len(s["exercises"]) >= 1 and s["pain_before"] == 3 and s["pain_after"] is None
+    assert s["minutes"] > 0
 
 
 # ------------------------------------------------------------------ private

@@ -310,10 +310,18 @@ class History:
 
     # ---------------------------------------------------------------- writing
 
+    def _write(self, sql: str, params: tuple) -> sqlite3.Cursor:
+        """One statement, committed when it returns; a disk full or locked file becomes one
+        line naming the file (DataFileError), not a traceback."""
+        try:
+            return self._db.execute(sql, params)
+        except sqlite3.Error as err:
+            raise DataFileError(str(self.path), f"cannot write the history ({err})") from None
+
     def begin_session(
         self, started: datetime, plan_ids: list[str], profile: Profile, minutes_planned: int
     ) -> int:
-        cur = self._db.execute(
+        cur = self._write(
             "INSERT INTO sessions (started, plan, cause, level, minutes_planned,"
             " profile_minutes, goal_minutes) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
@@ -334,7 +342,7 @@ class History:
             raw = json.dumps(data, sort_keys=True)
         except (TypeError, ValueError) as err:
             raise ValueError(f"history event {kind!r}: data is not JSON-able ({err})") from err
-        self._db.execute(
+        self._write(
             "INSERT INTO events (session_id, t, kind, data, exercise, variant)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             (
@@ -348,7 +356,7 @@ class History:
         )
 
     def end_session(self, session_id: int, finished: bool, minutes: float) -> None:
-        self._db.execute(
+        self._write(
             "UPDATE sessions SET ended = 1, finished = ?, minutes = ? WHERE id = ?",
             (1 if finished else 0, float(minutes), session_id),
         )
