@@ -82,6 +82,7 @@ class State:
     started_at: float | None = None
     input_ended: bool = False
     turn: int = 0  # picks prompt variants in turn
+    safety_id: int | None = None  # the safety statement, until it has been heard in full
     ended: bool = False
 
 
@@ -208,7 +209,8 @@ class Dialogue:
                   strengthens=kinds.count("strengthen"))
         if self.ctx.first_session:
             t.say("disclaimer", "safety")
-        t.say("safety_short" if self.ctx.brief_safety else "safety_full", "safety")
+        uid = t.say("safety_short" if self.ctx.brief_safety else "safety_full", "safety")
+        t.set(safety_id=uid)
         for notice in self.ctx.notices:
             t.say_text(notice, "info")
         t.say("say_start", "info")
@@ -216,7 +218,12 @@ class Dialogue:
         t.timer(QUESTION, t.now + 45.0)
 
     def _begin(self, t: _Turn) -> None:
-        t.cut()
+        # The safety statement is never cut short: until it has been heard, the question waits
+        # in the queue behind it; after that, "start" cuts the rest of the welcome.
+        if t.s.safety_id is None:
+            t.cut()
+        else:
+            t.cancel()
         t.set(started_at=t.now, no_match=0)
         self._ask(t, "pain_before", "pain_before_question")
 
@@ -481,6 +488,8 @@ class Dialogue:
             self._start_exercise(t, t.s.index + 1)
 
     def _speech_done(self, t: _Turn, event: SpeechDone) -> None:
+        if event.utterance_id == t.s.safety_id and not event.cut:
+            t.set(safety_id=None)
         if event.utterance_id == t.s.overlay:
             t.set(overlay=None)
         if event.utterance_id == t.s.awaiting:
