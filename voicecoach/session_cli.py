@@ -19,17 +19,24 @@ from voicecoach.session import MutedSpeaker, SessionLoop, print_line, read_keybo
 
 
 class SessionStore:
-    """The loop's view of the history: one session, written as it goes."""
+    """The loop's view of the history: one session, begun when the workout is planned (after
+    any first-run questions) and written event by event as it goes."""
 
-    def __init__(self, history, session_id: int):
+    def __init__(self, history):
         self.history = history
-        self.session_id = session_id
+        self.session_id: int | None = None
+
+    def begin(self, plan, profile) -> None:
+        self.session_id = self.history.begin_session(
+            datetime.now().astimezone(), [i.exercise_id for i in plan.items], profile, plan.minutes)
 
     def record(self, kind: str, data: dict, t: float) -> None:
-        self.history.record(self.session_id, kind, data, t)
+        if self.session_id is not None:
+            self.history.record(self.session_id, kind, data, t)
 
     def end(self, finished: bool, minutes: float) -> None:
-        self.history.end_session(self.session_id, finished, minutes)
+        if self.session_id is not None:
+            self.history.end_session(self.session_id, finished, minutes)
 
 
 def notice(text: str) -> None:
@@ -87,51 +94,40 @@ def workout(args) -> int:
     from voicecoach import history as history_mod
     from voicecoach import profile as profile_mod
     from voicecoach.parser import parse
-    from voicecoach.planner import plan_session
 
     catalog = load_catalog()
     prompts = load_default()
     settings = profile_mod.load()
-    profile = _profile(args, settings)
     only = _only(args)
-
     history = history_mod.NullHistory() if args.no_history else history_mod.History.open()
-    past = history.sessions()
-    adaptation = Adaptation()
-    notices: tuple[str, ...] = ()
-    progress: tuple[str, ...] = ()
-    try:
-        from voicecoach import adaptation as adapt_mod
-    except ImportError:
-        adapt_mod = None
-    if adapt_mod is not None and only is None:
-        adaptation = adapt_mod.adapt(profile, past, date.today(), catalog)
-        if args.minutes:  # asked for explicitly today: that wins over the weekly growth
-            adaptation = replace(adaptation, minutes=args.minutes)
-        notices = tuple(prompts.render(key, **dict(data)) for key, data in adaptation.notices)
-    if adapt_mod is not None and hasattr(adapt_mod, "progress_summary"):
-        progress = tuple(prompts.render(key, **dict(data))
-                         for key, data in adapt_mod.progress_summary(past, date.today()))
+    store = SessionStore(history)
+    today = date.today()
 
-    plan = plan_session(catalog, profile, adaptation, only=only)
-    first = not past
-    brief = bool(past) and (date.today() - past[0].day).days >= 7 if past else False
-    ctx = Context(plan=plan, catalog=catalog, prompts=prompts, first_session=first,
-                  brief_safety=brief, notices=notices, progress=progress, only=only is not None)
-    dialogue = Dialogue(ctx)
+    def build(profile: Profile, current) -> Dialogue:
+        """Today's plan and the workout dialogue for it (history session begun here)."""
+        dialogue = build_workout(args, catalog, prompts, profile, current, history.sessions(),
+                                 only, today)
+        store.begin(dialogue.ctx.plan, profile)
+        if not current.disclaimer_heard:  # the workout's welcome says it now: once is enough
+            profile_mod.save(replace(current, disclaimer_heard=True))
+        return dialogue
+
+    if settings is None and only is None and not args.cause:
+        dialogue = _first_run(args, prompts, build, profile_mod)
+    else:
+        current = settings or profile_mod.Settings(created=today)
+        if settings is None:
+            profile_mod.save(replace(current, cause=args.cause or current.cause))
+        dialogue = build(_profile(args, current), current)
+
     clock = MonotonicClock(args.time_scale)
-
-    session_id = history.begin_session(datetime.now().astimezone(), [i.exercise_id for i in plan.items],
-                                       profile, plan.minutes)
-    store = SessionStore(history, session_id)
     transcript = open(args.transcript, "w", encoding="utf-8") if args.transcript else None
-    listener = None
     loop = SessionLoop(
         dialogue, clock,
         speaker_factory=_make_speaker_factory(args, settings, clock),
-        transcript_out=transcript, store=store, listener=None,
-        echo=print_line(sys.stdout),
+        transcript_out=transcript, store=store, echo=print_line(sys.stdout),
     )
+    listener = None
     if args.text:
         read_keyboard(loop, sys.stdin, lambda text: parse(text, catalog))
     else:
@@ -160,6 +156,46 @@ def workout(args) -> int:
         notice("stopped; the session so far is saved")
         return 130
     return 0
+
+
+def build_workout(args, catalog, prompts, profile: Profile, settings, past, only, today) -> Dialogue:
+    """Adapt to the history, plan, and make the workout dialogue."""
+    from voicecoach import adaptation as adapt_mod
+    from voicecoach.planner import plan_session
+
+    adaptation = Adaptation()
+    if only is None:
+        adaptation = adapt_mod.adapt(profile, past, today, catalog)
+        if args.minutes:  # asked for explicitly today: that wins over the weekly growth
+            adaptation = replace(adaptation, minutes=args.minutes)
+    plan = plan_session(catalog, profile, adaptation, only=only)
+    notices = tuple(prompts.render(key, **dict(data)) for key, data in
+                    adapt_mod.notices_for_plan(adaptation, [i.exercise_id for i in plan.items]))
+    progress = tuple(prompts.render(key, **dict(data))
+                     for key, data in adapt_mod.progress_summary(past, today)) if past else ()
+    first_day = min((s.day for s in past), default=today)
+    ctx = Context(plan=plan, catalog=catalog, prompts=prompts,
+                  first_session=not settings.disclaimer_heard,
+                  brief_safety=(today - first_day).days >= 7,
+                  notices=notices, progress=progress, only=only is not None)
+    return Dialogue(ctx)
+
+
+def _first_run(args, prompts, build, profile_mod):
+    """The first-run questions, then the workout planned from the answers."""
+    from voicecoach.firstrun import FirstRun
+    from voicecoach.onboarding import Onboarding, OnboardingContext, settings_after
+
+    today = date.today()
+    ob = Onboarding(OnboardingContext(prompts, minutes=args.minutes or 15))
+
+    def after(state):
+        settings = settings_after(state, None, today)
+        profile_mod.save(settings)
+        profile = _profile(args, settings)
+        return build(profile, settings)
+
+    return FirstRun(ob, after, on_stopped=lambda s: profile_mod.save(settings_after(s, None, today)))
 
 
 def _start_listener(args, loop, catalog):
