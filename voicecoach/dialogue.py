@@ -202,11 +202,16 @@ class Dialogue:
     def _welcome(self, t: _Turn) -> None:
         plan = self.ctx.plan
         kinds = [self.ctx.catalog.get(i.exercise_id).kind for i in plan.items]
+        n_stretch, n_strength = kinds.count("stretch"), kinds.count("strengthen")
+        stretches = _counted(t, n_stretch, "one_stretch", "n_stretches")
+        strengthens = _counted(t, n_strength, "one_strengthening", "n_strengthening")
         if self.ctx.only:
-            t.say("welcome_only", count=len(plan.items))
+            t.say("welcome_only", count=_counted(t, len(plan.items), "one_exercise", "n_exercises"))
+        elif n_stretch and n_strength:
+            t.say("welcome", minutes=plan.minutes, stretches=stretches, strengthens=strengthens)
         else:
-            t.say("welcome", minutes=plan.minutes, stretches=kinds.count("stretch"),
-                  strengthens=kinds.count("strengthen"))
+            t.say("welcome_stretch_only" if n_stretch else "welcome_strengthen_only",
+                  minutes=plan.minutes, stretches=stretches, strengthens=strengthens)
         if self.ctx.first_session:
             t.say("disclaimer", "safety")
         uid = t.say("safety_short" if self.ctx.brief_safety else "safety_full", "safety")
@@ -911,7 +916,8 @@ class Dialogue:
         t.cancel()
         minutes = (t.now - (t.s.started_at or 0.0)) / 60.0
         t.set(phase="finished")
-        t.say("finished", done=len(t.s.completed), minutes=_duration(t, minutes * 60))
+        t.say("finished", done=_counted(t, len(t.s.completed), "one_exercise", "n_exercises"),
+              minutes=_duration(t, minutes * 60))
         before, after = t.s.pain_before, t.s.pain_after
         if before is not None and after is not None:
             key = ("finished_pain_better" if after < before else
@@ -926,7 +932,10 @@ class Dialogue:
             if t.s.started_at is None:
                 t.say("goodbye_early")
             else:
-                t.say("ended_early", done=len(t.s.completed))
+                if t.s.completed:
+                    t.say("ended_early", done=_counted(t, len(t.s.completed), "one_exercise", "n_exercises"))
+                else:
+                    t.say("ended_early_none")
         t.cancel()
         t.set(phase="finished", ended=True)
         t.actions.append(End(finished, reason))
@@ -979,6 +988,11 @@ def _time_left(s: State, now: float) -> tuple[float, float]:
     rest_after = item.rest_seconds
     later = sum(i.est_seconds for i in s.items[s.index + 1:])
     return ex_left, ex_left + rest_after + later
+
+
+def _counted(t: _Turn, n: int, one_key: str, many_key: str) -> str:
+    """'one stretch' / '3 stretches': plural forms live in the prompts too."""
+    return t.ctx.prompts.render(one_key if n == 1 else many_key, n=n)
 
 
 def _duration(t: _Turn, seconds: float) -> str:

@@ -43,6 +43,8 @@ SHARE_COST = 1.0
 DOSE_COST = 40.0
 FIT_MARGIN = 0.07  # a plan further off than this is close to the 10% limit ...
 OUT_OF_MARGIN_COST = 1000.0  # ... so it only wins when nothing else is nearer
+VARIETY_SLACK = 0.02  # a plan with more exercises wins if its cost is within 2% of the minutes
+FINE_TUNE = 0.1  # ... and its doses stay within 10% of the level's
 REPAIR_ABOVE = 0.03  # fit cost past 3% of the minutes: look for a closer plan one step away
 RELAX_ABOVE = FIT_MARGIN  # further off: relax the preferred limits (exercises, sets, dose)
 DEFAULT_TEMPO = 3.0  # seconds per rep when a variant turns a hold into reps without a tempo
@@ -217,17 +219,20 @@ def _nominal_sets(ex: Exercise, dosing: _Dosing) -> int:
 
 
 def _count_options(cands: list[Exercise], budget: float, dosing: _Dosing) -> list[int]:
-    """Step 1 candidates: how many of the phase's top exercises. The count whose time at the
-    starting sets and dose comes nearest the phase's share without passing it, one more, and
-    one fewer (at least one, when the catalog has any)."""
+    """Step 1 candidates: how many of the phase's top exercises. The count whose time comes
+    nearest the phase's share without passing it, one fewer and one more; counted both at the
+    starting sets and at one set each (the sets are fitted next)."""
     if not cands:
         return [0]
-    spent, fit = 0.0, 1
-    for n, ex in enumerate(cands, 1):
-        spent += _est(ex, _nominal_sets(ex, dosing), 1.0, dosing)
-        if spent <= budget:
-            fit = n
-    return [n for n in (fit - 1, fit, fit + 1) if 1 <= n <= len(cands)]
+    options: set[int] = set()
+    for one_set in (False, True):
+        spent, fit = 0.0, 1
+        for n, ex in enumerate(cands, 1):
+            spent += _est(ex, 1 if one_set else _nominal_sets(ex, dosing), 1.0, dosing)
+            if spent <= budget:
+                fit = n
+        options.update(n for n in (fit - 1, fit, fit + 1) if 1 <= n <= len(cands))
+    return sorted(options)
 
 
 def _phase_seconds(slots: list[_Slot], fit: Mapping[str, float], dosing: _Dosing) -> dict:
@@ -336,10 +341,9 @@ def _fit(cands: Mapping[str, list[Exercise]], share: float, target: float,
          dosing: _Dosing, max_exercises: int, max_sets: int,
          fit_range: tuple[float, float]) -> list[PlanItem]:
     """Exercises, then sets, then dose: for each phase a few counts of top exercises (step 1),
-    each with its sets fitted per phase (step 2) and the doses fitted (step 3); the plan that
-    fits best wins (ties: more exercises, then fewer stretches - deterministic)."""
+    each with its sets fitted per phase (step 2) and the doses fitted (step 3); of those that
+    fit about equally well the one with most exercises wins; deterministic throughout."""
     budget = {"stretch": share * target, "strengthen": (1.0 - share) * target}
-    best: tuple | None = None
     counts: list[tuple[int, int]] = []
     for s_opt in _count_options(cands["stretch"], budget["stretch"], dosing):
         for k_opt in _count_options(cands["strengthen"], budget["strengthen"], dosing):
@@ -350,17 +354,21 @@ def _fit(cands: Mapping[str, list[Exercise]], share: float, target: float,
                 n_s = min(n_s, max(1, max_exercises - n_k))
             if (n_s, n_k) not in counts:
                 counts.append((n_s, n_k))
+    tried = []
     for n_s, n_k in counts:
         slots = [_Slot(ex, p, _nominal_sets(ex, dosing))
                  for p, n in (("stretch", n_s), ("strengthen", n_k))
                  for ex in cands[p][:n]]
         _fit_sets(slots, budget, dosing, max_sets)
         fit, cost = _fit_dose(slots, budget, target, dosing, fit_range)
-        key = (cost, -(n_s + n_k), n_s)
-        if best is None or key < best[0]:
-            best = (key, slots, fit)
-    assert best is not None
-    (cost, _, _), slots, fit = best
+        tried.append((cost, n_s, n_k, slots, fit))
+    # Exercises first: of the plans that fit about as well as the best without leaning on the
+    # dose (only a fine tune, so the level still shows), the one with the most exercises
+    # (then the lowest cost, then fewer stretches).
+    best = min(tried, key=lambda t: (t[0], t[1] + t[2], t[1]))
+    good = [t for t in tried if t[0] <= best[0] + VARIETY_SLACK * target
+            and all(abs(f - 1.0) <= FINE_TUNE + 1e-9 for f in t[4].values())]
+    cost, _, _, slots, fit = min(good or [best], key=lambda t: (-(t[1] + t[2]), t[0], t[1]))
     # The steps work in whole exercises and sets; when the dose cannot close the remaining gap
     # (doses at their limits), look one step around for a closer plan.
     for _ in range(6):
