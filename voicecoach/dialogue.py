@@ -173,6 +173,17 @@ class Dialogue:
     def initial_state(self) -> State:
         return State(items=self.ctx.plan.items)
 
+    def prerender(self) -> list[str]:
+        """Lines worth synthesising before they are needed, soonest first: the counting
+        vocabulary (a count must never wait for synthesis), then each exercise's own lines."""
+        items = self.ctx.plan.items
+        longest = max([i.hold_seconds or i.reps or 0 for i in items] + [10])
+        lines = counting_lines(self.ctx.prompts, longest)
+        for item in items:
+            ex = self.ctx.catalog.get(item.exercise_id)
+            lines += [ex.setup, *ex.cues, ex.breathing]
+        return list(dict.fromkeys(lines))
+
     # ------------------------------------------------------------------ entry point
 
     def step(self, state: State, event: Event, now: float) -> tuple[State, list[Action]]:
@@ -942,6 +953,16 @@ class Dialogue:
 
 
 # ---------------------------------------------------------------------- pure helpers
+
+
+def counting_lines(p: Prompts, longest: int = 60) -> list[str]:
+    """Every line the coach says while counting, up to a count of `longest`."""
+    lines = [p.render(k) for k in ("countdown_3", "countdown_2", "countdown_1", "go",
+                                   "halfway", "ten_left", "rep_last", "switch_sides",
+                                   "get_ready", "resuming")]
+    for key in ("relax", "reps_done", "not_understood"):
+        lines += [p.render(key, turn=i) for i in range(p.variants(key))]
+    return lines + [p.render("count", n=n) for n in range(1, longest + 1)]
 
 
 def _with_item(items: tuple[PlanItem, ...], at: int, ex: Exercise) -> tuple[tuple[PlanItem, ...], int]:

@@ -62,7 +62,7 @@ def _only(args) -> list[str] | None:
     return [part.strip() for part in args.only.split(",") if part.strip()]
 
 
-def _make_speaker_factory(args, settings, clock):
+def _make_speaker_factory(args, settings, clock, prerender=()):
     """Real speech unless muted; with no usable output, a notice and printed lines."""
     if args.mute:
         return lambda scheduler: MutedSpeaker(scheduler, clock)
@@ -81,7 +81,7 @@ def _make_speaker_factory(args, settings, clock):
                 volume=args.volume if args.volume is not None else (
                     settings.volume if settings and settings.volume is not None else 1.0),
                 counts=args.counts or (settings.counts if settings else "voice"),
-                prerender=load_default().prerender_lines() if hasattr(load_default(), "prerender_lines") else (),
+                prerender=prerender,
             )
         except Exception as err:
             notice(f"speech output unavailable ({err}); lines are printed instead")
@@ -124,7 +124,7 @@ def workout(args) -> int:
     transcript = open(args.transcript, "w", encoding="utf-8") if args.transcript else None
     loop = SessionLoop(
         dialogue, clock,
-        speaker_factory=_make_speaker_factory(args, settings, clock),
+        speaker_factory=_make_speaker_factory(args, settings, clock, _prerender(dialogue, prompts)),
         transcript_out=transcript, store=store, echo=print_line(sys.stdout),
     )
     listener = None
@@ -196,6 +196,12 @@ def _first_run(args, prompts, build, profile_mod):
         return build(profile, settings)
 
     return FirstRun(ob, after, on_stopped=lambda s: profile_mod.save(settings_after(s, None, today)))
+
+
+def _prerender(dialogue, prompts) -> list[str]:
+    from voicecoach.dialogue import counting_lines
+
+    return dialogue.prerender() if hasattr(dialogue, "prerender") else counting_lines(prompts)
 
 
 def _start_listener(args, loop, catalog):
