@@ -110,7 +110,7 @@ class _Turn:
                  due: float | None = None, interrupt: bool = False, remember: bool = True) -> int:
         uid = self.s.next_id
         self.s = replace(self.s, next_id=uid + 1)
-        ex = self.exercise_id() if self.s.phase not in ("welcome", "finished") else None
+        ex = self.exercise_id() if self.s.phase not in ("welcome", "pain_before", "pain_after", "finished") else None
         self.actions.append(Say(Utterance(uid, text, kind, ex, expects, due, interrupt)))  # type: ignore[arg-type]
         if remember and kind != "count":
             self._lines.append((text, kind, expects))
