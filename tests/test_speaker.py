@@ -211,7 +211,7 @@ def test_tick_counts_and_volume_and_rate_changes_are_heard(pulse, speech_cache):
     for i in range(3):
         sp.say(Utterance(i, "8", kind="count", due=t0 + 0.5 * i))
     time.sleep(1.6)
-    sp.say(Utterance(10, "8", kind="cue"))  # a cue is spoken even in tick mode
+    sp.say(Utterance(10, "8 and 9", kind="count"))  # a counting line with words: spoken
     time.sleep(0.8)
     sp.adjust(volume=0.5)
     sp.say(Utterance(11, "8", kind="cue"))
@@ -230,7 +230,9 @@ def test_tick_counts_and_volume_and_rate_changes_are_heard(pulse, speech_cache):
     # a tick is short: quiet again within 60 ms of its onset
     for o in ticks:
         assert silent_from(r.samples, r.rate, o + 0.001, hold=0.1) - o < 0.06
-    # "quieter" halves the level of the same line
+    # the line with words was spoken, not ticked: it lasts
+    assert silent_from(r.samples, r.rate, ons[3] + 0.001, hold=0.1) - ons[3] > 0.3
+    # "quieter" halves the level (every rendering is normalised to the same peak)
     peaks = [np.abs(r.samples[int(o * r.rate):int((o + 0.5) * r.rate)].astype(np.int32)).max()
              for o in ons[3:]]
     assert 0.4 < peaks[1] / peaks[0] < 0.6

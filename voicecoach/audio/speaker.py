@@ -48,6 +48,11 @@ def print_line(utt: Utterance) -> None:
     print(utt.text, flush=True)
 
 
+def _is_number(text: str) -> bool:
+    """A plain count ("17"), as opposed to a counting line with words in it."""
+    return any(c.isdigit() for c in text) and not any(c.isalpha() for c in text)
+
+
 @dataclass(eq=False)
 class _Item:
     utt: Utterance
@@ -125,8 +130,8 @@ class AudioSpeaker:
 
     def say(self, utt: Utterance) -> None:
         item = _Item(utt, None if utt.due is None else self._clock.to_monotonic(utt.due))
-        if self.counts == "tick" and utt.kind == "count":
-            item.samples = self._tick
+        if self.counts == "tick" and utt.kind == "count" and _is_number(utt.text):
+            item.samples = self._tick  # "halfway", "and relax" are still spoken
         else:
             fut = self._renderer.submit(utt.text, rate=self._render_rate())
             fut.add_done_callback(lambda f, it=item: self._rendered(it, f))
