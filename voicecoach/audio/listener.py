@@ -1,0 +1,239 @@
+"""The microphone on its own thread: capture -> endpointing -> recognizer -> Heard on the queue.
+
+    Microphone (SpeechRecognition/PyAudio, 16 kHz mono, 30 ms reads)
+        └─► pocketsphinx Endpointer (VAD; speech ends after ~0.3 s of non-speech)
+              └─► SphinxRecognizer.decode(segment, grammar) ─► Heard(intent, "voice")
+
+- SpeechRecognition's own `listen()` waits 0.8 s of silence, can hang, and is slow to stop
+  (DESIGN.md §2): we only borrow its Microphone and read the stream ourselves.
+- `set_grammar(name)` follows the dialogue (the loop calls it on `Listen` actions).
+- Barge-in: while the coach is speaking (speaker.is_speaking()), an utterance is decoded
+  with the "safety" grammar only, at the stricter threshold, so the coach's own voice
+  leaking into the microphone does not become a command, while "stop" and "it hurts" still
+  get through.
+- A lost microphone posts DeviceChanged("microphone", False) once, prints one line, and the
+  thread keeps trying to reopen it every few seconds (DeviceChanged(..., True) when back).
+- Idle cost: one blocking read every 30 ms and a VAD call per frame.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+import time
+from typing import Callable
+
+import numpy as np
+
+from voicecoach.events import DeviceChanged, Event, Heard
+
+RATE = 16000
+SAFETY_GRAMMAR = "safety"
+MAX_UTTERANCE_S = 6.0  # longer stretches are chatter or a TV: cut and decoded as they are
+ENDPOINT_WINDOW_S = 0.3
+ENDPOINT_RATIO = 0.9
+VAD_MODE = 2  # 0 loosest .. 3 strictest; 2 ignores fans and room tone better than 0
+SPEAKING_TAIL_S = 0.3  # the room still echoes the coach this long after the last sample
+
+
+def _notice(text: str) -> None:
+    print(f"voicecoach: {text}", file=sys.stderr, flush=True)
+
+
+class Listener:
+    """Listen on the default (or given) microphone and post what was heard.
+
+    `post` receives events (a `queue.Queue` is accepted too). `speaker` is anything with
+    `is_speaking()`; None means the coach never speaks over the microphone."""
+
+    def __init__(self, post: Callable[[Event], None] | queue.Queue, recognizer, *,
+                 speaker=None, grammar: str = "command", device_index: int | None = None,
+                 notice: Callable[[str], None] = _notice, retry_seconds: float = 3.0,
+                 on_result: Callable[[object], None] | None = None):
+        self._post = post.put if isinstance(post, queue.Queue) else post
+        self.recognizer = recognizer
+        self.speaker = speaker
+        self.device_index = device_index
+        self.notice = notice
+        self.retry_seconds = retry_seconds
+        self.on_result = on_result  # every Recognition, accepted or not (tests, benchmarks)
+        self._grammar = grammar
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.has_device: bool | None = None
+        self.ready = threading.Event()  # set once the microphone is open (or failed once)
+        self.last_speech_end: float | None = None  # monotonic time the last segment ended
+
+    # ------------------------------------------------------------------ control
+
+    @property
+    def grammar(self) -> str:
+        return self._grammar
+
+    def set_grammar(self, name: str) -> None:
+        known = getattr(self.recognizer, "grammars", None)
+        if known is not None and name not in known:
+            name = "command"
+        self._grammar = name
+
+    def start(self) -> "Listener":
+        self._thread = threading.Thread(target=self._run, name="listener", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def __enter__(self) -> "Listener":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ capture thread
+
+    def _open(self):
+        import speech_recognition as sr
+
+        from voicecoach.audio.player import alsa_errors, quiet_stderr
+
+        alsa_errors()
+        with quiet_stderr():
+            mic = sr.Microphone(device_index=self.device_index, sample_rate=RATE,
+                                chunk_size=480)
+            mic.__enter__()
+        return mic
+
+    def _set_device(self, ok: bool, why: str = "") -> None:
+        if self.has_device is ok:
+            return
+        first = self.has_device is None
+        self.has_device = ok
+        if not ok:
+            self.notice(f"microphone lost ({why}); type commands instead" if why else
+                        "microphone lost; type commands instead")
+        elif not first:
+            self.notice("microphone is back")
+        if not first:  # lost, or back after a loss (not the state at start)
+            self._post(DeviceChanged("microphone", ok))
+
+    def _run(self) -> None:
+        from pocketsphinx import Endpointer
+
+        while not self._stop.is_set():
+            try:
+                mic = self._open()
+            except Exception as err:  # no device, PortAudio errors: all mean "no mic"
+                self._set_device(False, str(err).strip().splitlines()[0] if str(err).strip()
+                                 else type(err).__name__)
+                self.ready.set()
+                self._stop.wait(self.retry_seconds)
+                continue
+            self._set_device(True)
+            self.ready.set()
+            try:
+                ep = Endpointer(window=ENDPOINT_WINDOW_S, ratio=ENDPOINT_RATIO,
+                                vad_mode=VAD_MODE, sample_rate=RATE)
+                self._loop(mic.stream, ep)
+            except Exception as err:  # read failed: the device went away
+                if not self._stop.is_set():
+                    self._set_device(False, str(err).strip().splitlines()[0] if str(err).strip()
+                                     else type(err).__name__)
+            finally:
+                try:
+                    from voicecoach.audio.player import quiet_stderr
+
+                    with quiet_stderr():
+                        mic.__exit__(None, None, None)
+                except Exception:
+                    pass
+            if not self._stop.is_set():
+                self._stop.wait(self.retry_seconds)
+
+    def _speaking(self) -> bool:
+        try:
+            return bool(self.speaker is not None and self.speaker.is_speaking())
+        except Exception:
+            return False
+
+    def _loop(self, stream, ep) -> None:
+        n = ep.frame_bytes // 2
+        segment: list[bytes] = []
+        spoke_over = False
+        last_speaking = -1e9
+        max_frames = int(MAX_UTTERANCE_S / ep.frame_length)
+        while not self._stop.is_set():
+            frame = stream.read(n)  # SpeechRecognition ignores overflows itself
+            if len(frame) < ep.frame_bytes:
+                continue
+            now = time.monotonic()
+            if self._speaking():
+                last_speaking = now
+            speech = ep.process(frame)
+            if speech is not None:
+                segment.append(speech)
+                # Any overlap with the coach's voice (or its echo) makes it a barge-in.
+                if now - last_speaking < SPEAKING_TAIL_S + ENDPOINT_WINDOW_S * (not segment[1:]):
+                    spoke_over = True
+            if segment and (not ep.in_speech or len(segment) >= max_frames):
+                self.last_speech_end = now
+                pcm = b"".join(segment)
+                segment = []
+                self._decode(pcm, spoke_over)
+                spoke_over = False
+
+    def _decode(self, pcm: bytes, spoke_over: bool) -> None:
+        grammar = SAFETY_GRAMMAR if spoke_over else self._grammar
+        known = getattr(self.recognizer, "grammars", None)
+        if known is not None and grammar not in known:
+            grammar = "command"
+        try:
+            result = self.recognizer.decode(pcm, RATE, grammar, strict=spoke_over)
+        except Exception as err:  # a decoder problem must not kill the microphone thread
+            self.notice(f"recognizer error: {err}")
+            return
+        if self.on_result is not None:
+            self.on_result(result)
+        if result.accepted:
+            self._post(Heard(result.intent, source="voice"))
+
+    close = stop
+
+
+class _LoopSpeaker:
+    """The loop's speaker, looked up at each call (the loop may make it after the listener)."""
+
+    def __init__(self, loop):
+        self._loop = loop
+
+    def is_speaking(self) -> bool:
+        speaker = getattr(self._loop, "speaker", None)
+        check = getattr(speaker, "is_speaking", None)
+        return bool(check()) if callable(check) else False
+
+
+def start_listener(loop, *, catalog=None, engine: str = "sphinx", model: str | None = None,
+                   online: bool = False, speaker=None, device_index: int | None = None,
+                   wait: float = 3.0) -> Listener | None:
+    """Make the recognizer, open the microphone and start listening for `loop` (anything with
+    `post(event)`). Returns None when no microphone can be opened (the loop falls back to the
+    keyboard); UserError when the engine cannot be had. `listener.online` tells the loop to
+    warn, aloud, that audio leaves the machine."""
+    from voicecoach.audio.recognizer import make_recognizer
+
+    options = {"catalog": catalog} if (engine or "sphinx") in ("sphinx", "pocketsphinx") else {}
+    recognizer = make_recognizer(engine, model, online, **options)
+    listener = Listener(loop.post, recognizer,
+                        speaker=speaker if speaker is not None else _LoopSpeaker(loop),
+                        device_index=device_index, notice=lambda text: None)
+    listener.online = bool(getattr(recognizer, "online", False))
+    listener.start()
+    listener.ready.wait(wait)
+    if not listener.has_device:
+        listener.stop()
+        return None
+    listener.notice = _notice
+    return listener
