@@ -372,7 +372,7 @@ class Dialogue:
     def _get_ready(self, t: _Turn, resumed: bool = False) -> None:
         """Three, two, one, go: then the work starts on the count grid."""
         t.set(phase="get_ready", countdown=3, next_due=t.now + 0.5, awaiting=None)
-        t.timer(STEP, t.s.next_due)
+        t.timer(STEP, t.s.next_due - timing.COUNT_LEAD)
 
     def _countdown_tick(self, t: _Turn) -> None:
         n = t.s.countdown
@@ -380,7 +380,7 @@ class Dialogue:
         if n > 0:
             t.count(f"countdown_{n}", due)
             t.set(countdown=n - 1, next_due=due + 1.0)
-            t.timer(STEP, t.s.next_due)
+            t.timer(STEP, t.s.next_due - timing.COUNT_LEAD)
             return
         t.say_text(t.text("go"), "count", due=due, interrupt=True)
         item = t.item()
@@ -389,7 +389,7 @@ class Dialogue:
         interval = 1.0 if item.hold_seconds else self._rep_interval(t, item)
         # A resumed hold goes on from the count it had reached.
         t.set(phase=phase, next_due=due + (interval if item.hold_seconds else 0.6))
-        t.timer(STEP, t.s.next_due)
+        t.timer(STEP, t.s.next_due - timing.COUNT_LEAD)
 
     def _rep_interval(self, t: _Turn, item: PlanItem) -> float:
         return max(1.5, item.tempo_seconds * t.s.tempo)
@@ -415,7 +415,7 @@ class Dialogue:
         elif t.s.overlay is None:
             t.count("count", due, n=n)
         t.set(done=n, next_due=due + 1.0)
-        t.timer(STEP, t.s.next_due)
+        t.timer(STEP, t.s.next_due - timing.COUNT_LEAD)
 
     def _rep_tick(self, t: _Turn) -> None:
         item = t.item()
@@ -431,7 +431,7 @@ class Dialogue:
         elif t.s.overlay is None:
             t.count("count", due, n=n)
         t.set(done=n, next_due=due + self._rep_interval(t, item))
-        t.timer(STEP, t.s.next_due)
+        t.timer(STEP, t.s.next_due - timing.COUNT_LEAD)
 
     def _after_work(self, t: _Turn) -> None:
         """One side of one set is done: other side, next set, or the exercise is done."""
@@ -497,7 +497,7 @@ class Dialogue:
             interval = 1.0 if item.hold_seconds else self._rep_interval(t, item)
             t.set(phase="holding" if item.hold_seconds else "reps", done=0,
                   next_due=t.now + (interval if item.hold_seconds else 0.6))
-            t.timer(STEP, t.s.next_due)
+            t.timer(STEP, t.s.next_due - timing.COUNT_LEAD)
         elif phase == "set_rest":
             self._get_ready(t)
         elif phase == "rest":

@@ -72,6 +72,9 @@ def _make_speaker_factory(args, settings, clock, prerender=()):
         notice(f"speech output unavailable ({err}); lines are printed instead")
         return lambda scheduler: MutedSpeaker(scheduler, clock)
 
+    if args.voice:
+        _check_voice(args.voice)
+
     def factory(scheduler):
         try:
             return AudioSpeaker(
@@ -88,6 +91,19 @@ def _make_speaker_factory(args, settings, clock, prerender=()):
             return MutedSpeaker(scheduler, clock)
 
     return factory
+
+
+def _check_voice(wanted: str) -> None:
+    """An unknown --voice is a typo to fix now, not a notice in the middle of a workout."""
+    from voicecoach.audio.render import RenderError, list_voices
+
+    try:
+        voices = list_voices()
+    except RenderError:
+        return  # the speech engine itself is broken: the speaker says so and goes on in text
+    names = {v.id.lower() for v in voices} | {v.name.lower() for v in voices}
+    if voices and wanted.lower() not in names:
+        raise UserError(f"no voice called '{wanted}'; `voicecoach voices` lists them")
 
 
 def workout(args) -> int:

@@ -8,6 +8,8 @@ LINE_GAP = 0.3  # pause between two spoken lines
 GET_READY_SECONDS = 3  # "three, two, one"
 SWITCH_SIDES_SECONDS = 4  # "switch sides" + settle
 SET_REST_SECONDS = 10  # rest between two sets of the same exercise
+COUNT_LEAD = 0.15  # a count is handed to the speaker this long before it is due, so it sounds
+#                    exactly on time (the speaker waits for the due time; measured: <1 ms late)
 QUESTION_TIMEOUT = 10.0  # seconds of silence before a question is asked again / gives up
 
 
