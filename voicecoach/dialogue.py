@@ -55,6 +55,7 @@ class Context:
     notices: tuple[str, ...] = ()  # rendered adaptation notices, said after the welcome
     progress: tuple[str, ...] = ()  # rendered "how am I doing" answer
     only: bool = False  # the person picked the exercises (--only)
+    online: bool = False  # an online recognizer was chosen: say that audio leaves the machine
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,9 @@ class Dialogue:
         elif isinstance(event, Interrupted):
             self._end(t, finished=False, reason="interrupted", speak=False)
         elif isinstance(event, DeviceChanged):
-            pass  # the loop tells the person; the workout itself goes on
+            # The workout goes on either way; a lost microphone is said aloud (typing works).
+            if event.device == "microphone":
+                t.say("mic_lost" if not event.ok else "mic_back", remember=False)
         return t.finish()
 
     # ------------------------------------------------------------------ welcome
@@ -223,6 +226,8 @@ class Dialogue:
         else:
             t.say("welcome_stretch_only" if n_stretch else "welcome_strengthen_only",
                   minutes=plan.minutes, stretches=stretches, strengthens=strengthens)
+        if self.ctx.online:
+            t.say("online_warning", "safety")
         if self.ctx.first_session:
             t.say("disclaimer", "safety")
         uid = t.say("safety_short" if self.ctx.brief_safety else "safety_full", "safety")

@@ -20,7 +20,7 @@ from voicecoach import timing
 from voicecoach.clock import FakeClock
 from voicecoach.dialogue import Dialogue, State
 from voicecoach.events import (
-    AdjustVoice, Began, CancelTimers, End, Event, Heard, InputEnded, Interrupted, Listen, Record,
+    AdjustVoice, Began, CancelTimers, DeviceChanged, End, Event, Heard, InputEnded, Interrupted, Listen, Record,
     Say, SetTimer, SpeechDone, SpeechStarted, StopSpeech, Tick, Utterance,
 )
 from voicecoach.intents import Intent
@@ -160,6 +160,7 @@ class SessionLoop:
         listener=None,
         echo: Callable[[str], None] | None = None,
         drain_seconds: float = 30.0,
+        on_device: Callable[[DeviceChanged], None] | None = None,
     ):
         self.dialogue = dialogue
         self.clock = clock
@@ -175,6 +176,7 @@ class SessionLoop:
         self.listener = listener
         self.echo = echo
         self.drain_seconds = drain_seconds
+        self.on_device = on_device
         self.speaker: Speaker = (speaker_factory or (lambda s: MutedSpeaker(s, clock)))(self)
         self.state = dialogue.initial_state()
         self.ended: End | None = None
@@ -252,6 +254,8 @@ class SessionLoop:
             self.transcript.started(event.utterance_id, event.played)
         elif isinstance(event, SpeechDone):
             self.transcript.done(event.utterance_id, event.cut)
+        elif isinstance(event, DeviceChanged) and self.on_device is not None:
+            self.on_device(event)
         self.state, actions = self.dialogue.step(self.state, event, now)
         for action in actions:
             self.perform(action, now)

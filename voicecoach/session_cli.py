@@ -18,6 +18,9 @@ from voicecoach.prompts import load_default
 from voicecoach.session import MutedSpeaker, SessionLoop, print_line, read_keyboard
 
 
+ONLINE_ENGINES = ("google",)  # recognizers that send audio off the machine
+
+
 class SessionStore:
     """The loop's view of the history: one session, begun when the workout is planned (after
     any first-run questions) and written event by event as it goes."""
@@ -144,14 +147,23 @@ def workout(args) -> int:
         transcript_out=transcript, store=store, echo=print_line(sys.stdout),
     )
     listener = None
+    keyboard: list = []
+
+    def use_keyboard() -> None:
+        if not keyboard:
+            keyboard.append(read_keyboard(loop, sys.stdin, lambda text: parse(text, catalog)))
+
     if args.text:
-        read_keyboard(loop, sys.stdin, lambda text: parse(text, catalog))
+        use_keyboard()
     else:
         listener = _start_listener(args, loop, catalog)
         loop.listener = listener
         if listener is None:
             notice("no microphone: type commands instead (one per line)")
-            read_keyboard(loop, sys.stdin, lambda text: parse(text, catalog))
+            use_keyboard()
+        else:
+            # Lost mid-session: the coach says so, and typed commands work from then on.
+            loop.on_device = lambda ev: use_keyboard() if ev.device == "microphone" and not ev.ok else None
 
     # SIGTERM (e.g. the machine shutting down) ends the session like Ctrl-C: everything is kept.
     def _term(signum, frame):
@@ -164,7 +176,7 @@ def workout(args) -> int:
     finally:
         if listener is not None:
             with contextlib.suppress(Exception):
-                listener.close()
+                listener.stop()
         if transcript is not None:
             transcript.close()
         history.close()
@@ -193,7 +205,8 @@ def build_workout(args, catalog, prompts, profile: Profile, settings, past, only
     ctx = Context(plan=plan, catalog=catalog, prompts=prompts,
                   first_session=not settings.disclaimer_heard,
                   brief_safety=(today - first_day).days >= 7,
-                  notices=notices, progress=progress, only=only is not None)
+                  notices=notices, progress=progress, only=only is not None,
+                  online=not args.text and args.online and args.engine in ONLINE_ENGINES)
     return Dialogue(ctx)
 
 
