@@ -177,6 +177,7 @@ class SessionLoop:
         self.echo = echo
         self.drain_seconds = drain_seconds
         self.on_device = on_device
+        self.on_heard: Callable[[Heard], None] | None = None  # e.g. the demo shows what was heard
         self.speaker: Speaker = (speaker_factory or (lambda s: MutedSpeaker(s, clock)))(self)
         self.state = dialogue.initial_state()
         self.ended: End | None = None
@@ -256,6 +257,8 @@ class SessionLoop:
             self.transcript.done(event.utterance_id, event.cut)
         elif isinstance(event, DeviceChanged) and self.on_device is not None:
             self.on_device(event)
+        elif isinstance(event, Heard) and self.on_heard is not None:
+            self.on_heard(event)
         self.state, actions = self.dialogue.step(self.state, event, now)
         for action in actions:
             self.perform(action, now)

@@ -1,0 +1,186 @@
+"""`voicecoach demo`: the whole loop, headless.
+
+A private PulseAudio daemon gives us a virtual speaker (a null sink, recorded to a WAV) and a
+virtual microphone (a second null sink's monitor). A simulated person - real recordings of real
+people - answers the coach through that microphone when the coach's lines call for it; the real
+listener hears them, the real recognizer decodes them, the real dialogue acts, and the real
+speaker talks into the virtual speaker. Nothing is faked but the person.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+from voicecoach.catalog import load_catalog
+from voicecoach.clock import MonotonicClock
+from voicecoach.dialogue import Context, Dialogue, default_item
+from voicecoach.errors import UserError
+from voicecoach.events import Heard
+from voicecoach.plan import Plan
+from voicecoach.prompts import load_default
+from voicecoach.session import SessionLoop, print_line
+
+VOICE_DIR = Path(__file__).resolve().parent / "data" / "demo"
+TIME_LIMIT = 300.0  # seconds: a demo that has not ended by then is stopped (and says so)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """When the coach has finished a line containing `after`, the person says `clip`."""
+
+    after: str
+    clip: str
+    label: str
+    once: bool = True
+
+
+# The simulated person: what they answer, and when. Reprompts get the same answer again.
+SCRIPT: tuple[Cue, ...] = (
+    Cue("say start", "go.wav", "go", once=False),
+    Cue("how is your back right now", "three.wav", "three"),
+    Cue("number from zero to ten", "three.wav", "three"),
+    Cue("Go.", "chatter-bird.wav", "bird (chatter: must be ignored)"),
+    Cue("\x00count:4", "stop.wav", "stop"),
+    Cue("end the workout", "no.wav", "no", once=False),
+    Cue("yes or no", "no.wav", "no", once=False),
+    Cue("how is your back now", "two.wav", "two"),
+)
+
+
+def demo_plan() -> Plan:
+    """Two short exercises: a two-sided hold and a few reps, so the demo takes ~2 minutes."""
+    catalog = load_catalog()
+    stretch = replace(default_item(catalog.get("knee-to-chest")), hold_seconds=8, sets=1,
+                      rest_seconds=3)
+    bridge = replace(default_item(catalog.get("bridge")), reps=3, tempo_seconds=3.0, sets=1,
+                     rest_seconds=0)
+    return Plan(items=(stretch, bridge), minutes=3)
+
+
+class Person(threading.Thread):
+    """Watches what the coach has finished saying and answers through the virtual microphone."""
+
+    def __init__(self, loop: SessionLoop, play: Callable[[Path], None],
+                 say: Callable[[str], None]):
+        super().__init__(name="demo-person", daemon=True)
+        self.loop = loop
+        self.play = play
+        self.say = say
+        self.done = threading.Event()
+        self.used: set[int] = set()
+        self.said: list[str] = []
+
+    def _matches(self, cue: Cue, line: dict) -> bool:
+        if cue.after.startswith("\x00count:"):
+            return line["kind"] == "count" and line["text"] == cue.after.split(":", 1)[1]
+        return cue.after.lower() in line["text"].lower()
+
+    def run(self) -> None:
+        seen = 0
+        while not self.done.is_set():
+            lines = self.loop.transcript.lines
+            while seen < len(lines):
+                line = lines[seen]
+                seen += 1
+                if line.get("cut"):
+                    continue
+                for i, cue in enumerate(SCRIPT):
+                    if (cue.once and i in self.used) or not self._matches(cue, line):
+                        continue
+                    self.used.add(i)
+                    time.sleep(0.4)  # a person answers a moment after the coach stops
+                    self.say(cue.label)
+                    self.said.append(cue.label)
+                    self.play(VOICE_DIR / cue.clip)
+                    break
+            time.sleep(0.05)
+
+
+def cli_demo(args) -> int:
+    from voicecoach.audio.pulse_env import PulseUnavailable, start_pulse
+
+    try:
+        pulse = start_pulse(noise_dbfs=-60)
+    except PulseUnavailable as err:
+        raise UserError(f"the demo needs a PulseAudio daemon of its own: {err}") from None
+    out_path = Path(args.out)
+    transcript = open(args.transcript, "w", encoding="utf-8") if args.transcript else None
+    try:
+        return _run(pulse, out_path, transcript)
+    finally:
+        if transcript is not None:
+            transcript.close()
+        pulse.stop()
+
+
+def _run(pulse, out_path: Path, transcript) -> int:
+    from voicecoach.audio.listener import start_listener
+    from voicecoach.audio.render import write_wav
+    from voicecoach.audio.speaker import AudioSpeaker
+
+    catalog = load_catalog()
+    prompts = load_default()
+    plan = demo_plan()
+    dialogue = Dialogue(Context(plan=plan, catalog=catalog, prompts=prompts,
+                                first_session=False, brief_safety=True, only=True))
+    clock = MonotonicClock(1.0)
+    lock = threading.Lock()
+
+    def out(text: str) -> None:
+        with lock:
+            print(text, flush=True)
+
+    loop = SessionLoop(
+        dialogue, clock,
+        speaker_factory=lambda s: AudioSpeaker(s.post, clock, prerender=dialogue.prerender()),
+        transcript_out=transcript, echo=lambda text: out(f"coach:  {text}"),
+    )
+
+    def heard(event: Heard) -> None:
+        i = event.intent
+        slots = " ".join(f"{k}={v}" for k, v in i.slots.items())
+        out(f"heard:  {i.text!r} -> {i.name} {slots}".rstrip())
+        if transcript is not None:
+            transcript.write(json.dumps({"t": round(clock.now(), 3), "heard": i.text,
+                                         "intent": i.name, "slots": i.slots,
+                                         "confidence": round(i.confidence, 3)}) + "\n")
+            transcript.flush()
+
+    loop.on_heard = heard
+    recorder = pulse.start_recording()
+    listener = start_listener(loop, catalog=catalog, speaker=loop.speaker)
+    if listener is None:
+        raise UserError("the demo's virtual microphone could not be opened")
+    loop.listener = listener
+    person = Person(loop, lambda p: pulse.play_into_mic(p, wait=False),
+                    lambda label: out(f"person: (says {label!r} into the virtual microphone)"))
+    person.start()
+    timer = threading.Timer(TIME_LIMIT, lambda: loop.post(_timeout_event()))
+    timer.daemon = True
+    timer.start()
+    t0 = time.monotonic()
+    try:
+        outcome = loop.run()
+    finally:
+        timer.cancel()
+        person.done.set()
+        listener.stop()
+        recording = recorder.stop()
+    write_wav(out_path, recording.samples, recording.rate)
+    seconds = len(recording.samples) / recording.rate
+    out(f"\ndemo: {'finished' if outcome.finished else 'ended: ' + outcome.reason} after "
+        f"{time.monotonic() - t0:.0f} s; the person said {len(person.said)} things; "
+        f"the coach's voice ({seconds:.0f} s) is in {out_path}")
+    return 0
+
+
+def _timeout_event():
+    from voicecoach.events import Interrupted
+
+    return Interrupted()
