@@ -120,21 +120,15 @@ class LiveWorkout:
         return out
 
     def close(self):
-        try:
-            self.proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
+        if self.proc.poll() is None:
             self.proc.kill()
-            self.proc.wait()
+        self.proc.wait()
 
 
 @pytest.fixture
 def live_hold(home):
-    """A workout at 4x speed that has reached the counting of a hold."""
-    w = LiveWorkout(["--time-scale", "4", "--only", "plank,bridge", "--cause", "general"])
+    """A workout at 8x speed that has reached the counting of a hold."""
+    w = LiveWorkout(["--time-scale", "8", "--only", "plank,bridge", "--cause", "general"])
     w.type("start")
     w.wait_for(lambda l: "how is your back" in l.lower())
     w.type("two")
@@ -201,7 +195,7 @@ def test_broken_prompt_file_is_one_line_naming_file_and_line(home, tmp_path):
 
 
 def test_ctrl_c_saves_the_session(home):
-    w = LiveWorkout(["--time-scale", "4", "--only", "plank", "--cause", "general"])
+    w = LiveWorkout(["--time-scale", "8", "--only", "plank", "--cause", "general"])
     w.type("start")
     w.wait_for(lambda l: "how is your back" in l.lower())
     w.type("five")
