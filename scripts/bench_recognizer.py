@@ -230,6 +230,25 @@ def live(rec, speech: Path, n: int = 12, **listener_options) -> dict:
             "idle_cpu": idle_cpu}
 
 
+NOTES = """\
+How voicecoach decides (voicecoach/audio/recognizer.py, fsg.py): the dialogue state picks the
+grammar (pain-score question -> "number", coach speaking -> "safety"); each grammar is the
+phrase source's JSGF made into one minimal graph, with a phone loop in parallel as "garbage"
+(17 nats a phone; 12 while the coach speaks); safety intents get +20 on entry, next/previous
+-15, goto -10; `bestpath` is off (the lattice pass returned half phrases); a phrase that leaves
+more than 0.3 s of loud audio unexplained is rejected (sentences 56% -> 11% false accepts).
+
+What limits it: the en-us acoustic model on these one-second clips of many speakers and
+microphones. Acoustic confidence barely separates right from wrong here: on the tune half, a
+per-frame likelihood ratio against a free phone loop (CI or CD phones, all senones scored)
+kept 44% of commands at 19% false accepts, the in-grammar garbage 57% at 38%; n-best and
+lattice posteriors were no better (DESIGN.md §2). The full command grammar (all 22 intents,
+hundreds of phrasings) is a large confusion set for one-word answers: the same words in the
+small single-word baseline grammar score higher but accept nearly everything. Decode time is
+the grammar size plus the garbage loop (the baseline's 16 words decode in ~24 ms).\
+"""
+
+
 def pct(x: float) -> str:
     return "—" if x != x else f"{100 * x:.0f}%"
 
@@ -266,6 +285,7 @@ def table(results: dict, timing: dict, live_res: dict, split: str, counts: dict)
                      f"{live_res['idle_cpu']:.1f}% | ≤ 5% |")
     else:
         lines.append("| end of speech → Heard / idle CPU | not measured (no PulseAudio) | |")
+    lines += ["", NOTES]
     return "\n".join(lines)
 
 

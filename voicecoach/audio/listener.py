@@ -24,7 +24,6 @@ import threading
 import time
 from typing import Callable
 
-import numpy as np
 
 from voicecoach.events import DeviceChanged, Event, Heard
 

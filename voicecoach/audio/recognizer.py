@@ -26,12 +26,11 @@ scripts/bench_recognizer.py):
 from __future__ import annotations
 
 import json
-import math
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -66,6 +65,8 @@ CHECKED_INTENTS = frozenset({"next", "previous", "goto", "start", "faster", "slo
 # rest (sentences 56% -> 11% false accepts at no cost to the commands, tune half).
 UNEXPLAINED_FRAMES = 30
 WORD_MARGIN_FRAMES = 8
+SPEECH_OVER_FLOOR_DB = 12.0
+SPEECH_UNDER_PEAK_DB = 30.0
 
 DECODER_OPTIONS: dict[str, object] = {
     "bestpath": False,  # see the module docstring
@@ -121,7 +122,8 @@ def speech_frames(samples: np.ndarray) -> np.ndarray:
         return np.zeros(0, bool)
     frames = samples[: n * 160].astype(np.float64).reshape(n, 160)
     energy = 10 * np.log10(np.mean(frames ** 2, axis=1) + 1.0)
-    threshold = max(np.percentile(energy, 10) + 12.0, energy.max() - 30.0)
+    threshold = max(np.percentile(energy, 10) + SPEECH_OVER_FLOOR_DB,
+                    energy.max() - SPEECH_UNDER_PEAK_DB)
     return energy > threshold
 
 
