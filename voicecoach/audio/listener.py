@@ -117,6 +117,13 @@ class Listener:
             mic = sr.Microphone(device_index=self.device_index, sample_rate=RATE,
                                 chunk_size=480)
             mic.__enter__()
+        if getattr(mic, "stream", None) is None:  # SpeechRecognition swallowed the open error
+            with quiet_stderr():
+                try:
+                    mic.__exit__(None, None, None)
+                except Exception:
+                    pass
+            raise OSError("no input device")
         return mic
 
     def _set_device(self, ok: bool, why: str = "") -> None:
