@@ -260,3 +260,27 @@ def test_no_microphone_gives_one_notice_and_no_crash():
     assert lis.has_device is False
     assert len(notes) == 1 and "microphone" in notes[0]
     assert not any(isinstance(e, DeviceChanged) for e in _wait_for(q, 0.1))
+
+
+def test_grammar_graph_keeps_exactly_the_phrases(tmp_path):
+    """The minimal graph the recognizer searches accepts the same sentences as the JSGF."""
+    from pocketsphinx import Decoder
+
+    from voicecoach.audio.fsg import minimal_dfa, parse_fsg_text
+
+    jsgf = ("#JSGF V1.0;\ngrammar t;\npublic <u> = <a> | <b>;\n"
+            "<a> = stop [the (workout | session)] | pause;\n<b> = (it | that) hurts [a lot];\n")
+    d = Decoder(lm=None, loglevel="FATAL")
+    d.parse_jsgf(jsgf).writefile(str(tmp_path / "t.fsg"))
+    start, accepting, delta = minimal_dfa(*parse_fsg_text((tmp_path / "t.fsg").read_text()))
+
+    def sentences(state, words=()):
+        if state in accepting:
+            yield " ".join(words)
+        for w, nxt in delta[state].items():
+            yield from sentences(nxt, words + (w,))
+
+    assert sorted(sentences(start)) == sorted([
+        "stop", "stop the workout", "stop the session", "pause", "it hurts", "that hurts",
+        "it hurts a lot", "that hurts a lot"])
+    assert len(delta) <= 8  # shared tails: "hurts [a lot]" once, not once per first word
