@@ -200,8 +200,8 @@ def live(rec, speech: Path, n: int = 12, **listener_options) -> dict:
         t0, c0 = time.monotonic(), lis.cpu_seconds()
         time.sleep(10.0)
         c1 = lis.cpu_seconds()
-        idle_cpu = ((c1 - c0) / (time.monotonic() - t0) * 100) if c0 is not None and c1 is not None \
-            else float("nan")
+        known = c0 is not None and c1 is not None
+        idle_cpu = (c1 - c0) / (time.monotonic() - t0) * 100 if known else float("nan")
         for p in files:
             recorder = pe.start_recording(f"{MIC_SINK}.monitor")
             pe.play_into_mic(p)

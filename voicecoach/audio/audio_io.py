@@ -104,7 +104,8 @@ def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
         raw = audio.get_raw_data(convert_width=2)
         return np.frombuffer(raw, "<i2").copy(), audio.sample_rate
     except Exception as err:  # SpeechRecognition raises ValueError/EOFError/OSError variants
-        why = str(last or err).strip().splitlines()[0] if str(last or err).strip() else type(err).__name__
+        text = str(last or err).strip()
+        why = text.splitlines()[0] if text else type(err).__name__
         raise UserError(f"{path}: cannot read audio ({why}); use WAV, FLAC or AIFF") from None
 
 

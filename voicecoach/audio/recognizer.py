@@ -101,7 +101,8 @@ class Recognition:
         return out
 
 
-def as_pcm16k(pcm: bytes | bytearray | memoryview | np.ndarray, rate: int = TARGET_RATE) -> np.ndarray:
+def as_pcm16k(pcm: bytes | bytearray | memoryview | np.ndarray,
+              rate: int = TARGET_RATE) -> np.ndarray:
     """int16 mono samples at 16 kHz from raw 16-bit little-endian bytes or an array (an int16
     array, or a float array in -1..1)."""
     if isinstance(pcm, (bytes, bytearray, memoryview)):
