@@ -25,7 +25,10 @@ import time
 from typing import Callable
 
 
+from dataclasses import replace
+
 from voicecoach.events import DeviceChanged, Event, Heard
+from voicecoach.intents import Intent
 
 RATE = 16000
 SAFETY_GRAMMAR = "safety"
@@ -200,26 +203,53 @@ class Listener:
             if segment and (not ep.in_speech or len(segment) >= max_frames):
                 self.last_speech_end = now
                 pcm = b"".join(segment)
+                began = now - len(pcm) / 2 / RATE - self.endpoint_window
                 segment = []
-                self._decode(pcm, spoke_over)
+                self._decode(pcm, spoke_over, began, now)
                 spoke_over = False
 
-    def _decode(self, pcm: bytes, spoke_over: bool) -> None:
+    def _decode(self, pcm: bytes, spoke_over: bool, began: float = 0.0,
+                ended: float = 0.0) -> None:
         grammar = SAFETY_GRAMMAR if spoke_over else self._grammar
         known = getattr(self.recognizer, "grammars", None)
         if known is not None and grammar not in known:
             grammar = "command"
+        # Over the coach's voice: when we know what it said (our own speaker), an echo is caught
+        # by comparing words, so the person's "stop" keeps the normal threshold; without that
+        # knowledge, fall back to the stricter threshold.
+        coach_lines = self._coach_said(began, ended + SPEAKING_TAIL_S) if spoke_over else None
+        strict = spoke_over and coach_lines is None
         try:
-            result = self.recognizer.decode(pcm, RATE, grammar, strict=spoke_over)
+            result = self.recognizer.decode(pcm, RATE, grammar, strict=strict)
         except Exception as err:  # a decoder problem must not kill the microphone thread
             self.notice(f"recognizer error: {err}")
             return
+        if result.accepted and coach_lines and is_echo(result.text, coach_lines):
+            result = replace(result, intent=Intent("none", {}, result.text, 0.0), confidence=0.0)
         if self.on_result is not None:
             self.on_result(result)
         if result.accepted:
             self._post(Heard(result.intent, source="voice"))
 
+    def _coach_said(self, t_from: float, t_to: float) -> list[str] | None:
+        said = getattr(self.speaker, "said_between", None)
+        if not callable(said):
+            return None
+        try:
+            return list(said(t_from, t_to))
+        except Exception:
+            return None
+
     close = stop
+
+
+def is_echo(heard: str, coach_lines: list[str]) -> bool:
+    """True when every word heard was in what the coach was saying at that moment: the
+    microphone picked up the coach, not the person."""
+    words = [w for w in heard.lower().replace("'", "").split() if w]
+    spoken = set(" ".join(coach_lines).lower().replace("'", "").replace(",", " ")
+                 .replace(".", " ").replace("?", " ").split())
+    return bool(words) and all(w in spoken for w in words)
 
 
 class _LoopSpeaker:
@@ -232,6 +262,13 @@ class _LoopSpeaker:
         speaker = getattr(self._loop, "speaker", None)
         check = getattr(speaker, "is_speaking", None)
         return bool(check()) if callable(check) else False
+
+    def said_between(self, t_from: float, t_to: float) -> list[str]:
+        speaker = getattr(self._loop, "speaker", None)
+        said = getattr(speaker, "said_between", None)
+        if not callable(said):
+            raise AttributeError("no said_between")
+        return said(t_from, t_to)
 
 
 def start_listener(loop, *, catalog=None, engine: str = "sphinx", model: str | None = None,

@@ -112,6 +112,8 @@ class AudioSpeaker:
         self._queue: collections.deque[_Item] = collections.deque()
         self._current: _Item | None = None
         self._audible: list[_Item] = []  # started, last sample not yet sounded
+        # (start, end, text) of the last lines that sounded: the listener's echo filter
+        self._recent: collections.deque[tuple[float, float, str]] = collections.deque(maxlen=16)
         self._last_end = 0.0  # monotonic end of the last sound (for the pause between lines)
         self._tts_failed = False
         self._closed = False
@@ -171,6 +173,12 @@ class AudioSpeaker:
                 if it is not None and it.start <= now < self._planned_end(it):
                     return it.utt.id, self._session(it.start), self._session(self._planned_end(it))
         return None
+
+    def said_between(self, t_from: float, t_to: float) -> list[str]:
+        """Texts of the lines that sounded between two time.monotonic() values: what the
+        microphone may have heard of the coach itself."""
+        with self._lock:
+            return [text for start, end, text in self._recent if start < t_to and end > t_from]
 
     def close(self) -> None:
         if self._closed:
@@ -402,6 +410,7 @@ class AudioSpeaker:
             it.end = start + dur
             self._current = it
             self._audible.append(it)
+            self._recent.append((start, it.end, it.utt.text))
             self.stats.played += 1
             if it.due is not None:
                 self.stats.onset_late.append(start - it.due)
