@@ -141,6 +141,10 @@ def reach(phase: str) -> Driver:
         drv.run_until("holding")
         drv.send(Heard(intent("pain")))
         return drv
+    if phase == "confirm_command":
+        drv.run_until("holding")
+        drv.send(Heard(Intent("next", {}, "next", confidence=0.6), "voice"))
+        return drv
     if phase == "finished":
         drv.run_until("pain_after")
         drv.send(Heard(intent("number")))
@@ -352,3 +356,34 @@ def test_whole_15_minute_session_on_a_fake_clock_is_fast_and_complete():
     questions = [l for l in out.transcript if l["kind"] == "question"]
     assert questions[0]["expects"] == "number" and "zero" in questions[0]["text"]
     assert any("How is your back now" in q["text"] for q in questions)
+
+
+def test_doubtful_spoken_next_is_confirmed_first():
+    drv = reach("holding")
+    first = drv.state.items[drv.state.index].exercise_id
+    drv.send(Heard(Intent("next", {}, "next", confidence=0.6), "voice"))
+    assert drv.state.phase == "confirm_command"
+    assert any("Did you say next" in t for _, _, t in drv.log[-3:])
+    drv.send(Heard(intent("yes")))
+    assert drv.state.items[drv.state.index].exercise_id != first
+    assert first in drv.state.skipped
+
+
+def test_doubtful_spoken_next_denied_goes_back_to_the_hold():
+    drv = reach("holding")
+    drv.advance()
+    done = drv.state.done
+    drv.send(Heard(Intent("goto", {"exercise": "plank"}, "do the plank", confidence=0.6), "voice"))
+    drv.send(Heard(intent("no")))
+    drv.run_until("holding")
+    assert drv.state.items[drv.state.index].exercise_id == "knee-to-chest"
+    assert drv.state.done == done
+
+
+def test_confident_or_typed_next_acts_at_once():
+    drv = reach("holding")
+    drv.send(Heard(Intent("next", {}, "next", confidence=0.9), "voice"))
+    assert drv.state.phase == "intro"
+    drv = reach("holding")
+    drv.send(Heard(Intent("next", {}, "next", confidence=0.6), "text"))
+    assert drv.state.phase == "intro"

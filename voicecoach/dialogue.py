@@ -27,12 +27,16 @@ from voicecoach.prompts import Prompts
 
 Phase = Literal[
     "welcome", "pain_before", "intro", "get_ready", "holding", "reps", "switch_sides",
-    "set_rest", "rest", "paused", "explaining", "confirm_stop", "pain_offer", "pain_after",
-    "finished",
+    "set_rest", "rest", "paused", "explaining", "confirm_stop", "confirm_command", "pain_offer",
+    "pain_after", "finished",
 ]
 PHASES: tuple[str, ...] = Phase.__args__  # type: ignore[attr-defined]
 QUESTION_PHASES = {"pain_before": "number", "pain_after": "number", "confirm_stop": "yes_no",
-                   "pain_offer": "yes_no"}
+                   "confirm_command": "yes_no", "pain_offer": "yes_no"}
+# A spoken command that is costly to get wrong and was heard with little confidence is
+# confirmed first ("Did you say next?"). Safety intents never are: a missed "it hurts" costs more.
+CONFIRM_INTENTS = ("next", "previous", "goto")
+CONFIRM_BELOW = 0.75
 # Phases in which the person is doing an exercise: pain here stops that exercise.
 EXERCISE_PHASES = {"intro", "get_ready", "holding", "reps", "switch_sides", "set_rest"}
 # Phases in which counts run on the clock: interjections here freeze the count and resume later.
@@ -84,6 +88,7 @@ class State:
     input_ended: bool = False
     turn: int = 0  # picks prompt variants in turn
     safety_id: int | None = None  # the safety statement, until it has been heard in full
+    pending: Intent | None = None  # a command waiting for "yes" (confirm_command)
     ended: bool = False
 
 
@@ -194,7 +199,7 @@ class Dialogue:
         if isinstance(event, Began):
             self._welcome(t)
         elif isinstance(event, Heard):
-            self._heard(t, event.intent)
+            self._heard(t, event.intent, event.source)
         elif isinstance(event, Tick):
             self._tick(t, event.name)
         elif isinstance(event, SpeechDone):
@@ -262,7 +267,8 @@ class Dialogue:
         phase = t.s.phase
         if not t.s.reprompted:
             key = {"pain_before": "pain_question_again", "pain_after": "pain_question_again",
-                   "confirm_stop": "confirm_stop_again", "pain_offer": "pain_offer_again"}[phase]
+                   "confirm_stop": "confirm_stop_again", "pain_offer": "pain_offer_again",
+                   "confirm_command": "confirm_command_again"}[phase]
             text = t.text(key)
             t.say_text(text, "question", expects=QUESTION_PHASES[phase])
             t.set(reprompted=True)
@@ -277,6 +283,10 @@ class Dialogue:
             self._finish(t)
         elif phase == "confirm_stop":
             self._end(t, finished=False, reason="stopped")
+        elif phase == "confirm_command":
+            t.set(pending=None)
+            t.say("carry_on")
+            self._resume(t)
         elif phase == "pain_offer":
             self._skip_hurting(t)
 
@@ -314,6 +324,21 @@ class Dialogue:
                 return True
             if intent.name in ("no", "resume", "start"):
                 t.cancel(QUESTION)
+                t.say("carry_on")
+                self._resume(t)
+                return True
+            return False
+        if phase == "confirm_command":
+            pending = t.s.pending
+            if intent.name == "yes" and pending is not None:
+                t.cancel(QUESTION)
+                # Act on it from where we were: the handlers read the saved state.
+                t.set(phase="paused", pending=None)
+                getattr(self, f"_cmd_{pending.name}")(t, pending)
+                return True
+            if intent.name in ("no", "resume"):
+                t.cancel(QUESTION)
+                t.set(pending=None)
                 t.say("carry_on")
                 self._resume(t)
                 return True
@@ -537,7 +562,7 @@ class Dialogue:
 
     # ------------------------------------------------------------------ commands
 
-    def _heard(self, t: _Turn, intent: Intent) -> None:
+    def _heard(self, t: _Turn, intent: Intent, source: str = "text") -> None:
         name = intent.name
         if name == "none":
             self._not_understood(t)
@@ -557,6 +582,13 @@ class Dialogue:
                 t.say("already_finished")
             return
         if t.s.phase in QUESTION_PHASES and self._answer(t, intent):
+            return
+        if (source == "voice" and name in CONFIRM_INTENTS and intent.confidence < CONFIRM_BELOW
+                and t.s.phase not in QUESTION_PHASES):
+            saved = self._freeze(t)
+            t.set(pending=intent)
+            self._ask(t, "confirm_command", "confirm_command", saved=saved,
+                      heard=intent.text or name)
             return
         handler = getattr(self, f"_cmd_{name}", None)
         if handler is None:
@@ -612,6 +644,10 @@ class Dialogue:
             self._start_exercise(t, saved.index + 1)
             return
         if phase in QUESTION_PHASES:
+            if phase == "confirm_command":  # the doubtful command is dropped on the way back
+                t.set(saved=saved.saved, pending=None)
+                self._resume(t)
+                return
             key = {"pain_before": "pain_before_question", "pain_after": "pain_after_question",
                    "confirm_stop": "confirm_stop", "pain_offer": "pain_offer_again"}[phase]
             self._ask(t, phase, key, saved=saved.saved)
