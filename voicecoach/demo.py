@@ -10,7 +10,6 @@ speaker talks into the virtual speaker. Nothing is faked but the person.
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -24,7 +23,7 @@ from voicecoach.errors import UserError
 from voicecoach.events import Heard
 from voicecoach.plan import Plan
 from voicecoach.prompts import load_default
-from voicecoach.session import SessionLoop, print_line
+from voicecoach.session import SessionLoop
 
 VOICE_DIR = Path(__file__).resolve().parent / "data" / "demo"
 TIME_LIMIT = 300.0  # seconds: a demo that has not ended by then is stopped (and says so)

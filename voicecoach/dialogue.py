@@ -11,7 +11,7 @@ Counting keeps to a grid: each count's due time is the previous due time plus th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from voicecoach import timing

@@ -7,7 +7,6 @@ any part is broken. Nothing here changes the machine.
 from __future__ import annotations
 
 import math
-import os
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -166,7 +165,7 @@ def check_storage() -> Finding:
         probe.unlink()
     except OSError as err:
         return Finding("history storage", False, f"cannot write {where}: {err}",
-                       f"make it writable, or set VOICECOACH_HOME to a folder you own")
+                       "make it writable, or set VOICECOACH_HOME to a folder you own")
     return Finding("history storage", True, f"{where} is writable (private to you)")
 
 

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+from voicecoach.console import notice
 from voicecoach.catalog import load_catalog
 from voicecoach.clock import MonotonicClock
 from voicecoach.dialogue import Context, Dialogue
@@ -42,9 +43,6 @@ class SessionStore:
             self.history.end_session(self.session_id, finished, minutes)
 
 
-def notice(text: str) -> None:
-    """A one-line message for the person at the console (not spoken)."""
-    print(f"voicecoach: {text}", file=sys.stderr, flush=True)
 
 
 def _profile(args, settings) -> Profile:

@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import queue
-import sys
 import threading
 import time
 from typing import Callable
@@ -27,6 +26,7 @@ from typing import Callable
 
 from dataclasses import replace
 
+from voicecoach.console import notice as _notice
 from voicecoach.events import DeviceChanged, Event, Heard
 from voicecoach.intents import Intent
 
@@ -39,8 +39,6 @@ VAD_MODE = 2  # 0 loosest .. 3 strictest; 2 ignores fans and room tone better th
 SPEAKING_TAIL_S = 0.3  # the room still echoes the coach this long after the last sample
 
 
-def _notice(text: str) -> None:
-    print(f"voicecoach: {text}", file=sys.stderr, flush=True)
 
 
 class Listener:

@@ -28,6 +28,8 @@ from typing import Callable
 
 import numpy as np
 
+from voicecoach.console import notice as _stderr_notice
+
 # fill(n_frames, t_play) -> int16 array of n_frames (or None for silence); t_play is the
 # time.monotonic() at which the first of those frames will sound.
 Fill = Callable[[int, float], "np.ndarray | None"]
@@ -36,8 +38,6 @@ DEFAULT_RATE = 22050  # espeak-ng renders at 22050 Hz; other rates are resampled
 WINDOW_SECONDS = 2.0
 
 
-def _stderr_notice(text: str) -> None:
-    print(f"voicecoach: {text}", file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager

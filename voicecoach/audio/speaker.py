@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import collections
 import json
-import sys
 import threading
 import time
 from concurrent.futures import Future
@@ -28,6 +27,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from voicecoach.console import notice as _notice
 from voicecoach.audio.player import Player, make_tick, resample
 from voicecoach.audio.render import RenderError, Renderer
 from voicecoach.events import DeviceChanged, Event, SpeechDone, SpeechStarted, Utterance
@@ -39,8 +39,6 @@ RATE_LIMITS = (0.5, 2.0)  # speech-rate factor range
 VOLUME_LIMITS = (0.05, 1.4)  # software gain range (renders peak at 0.7 of full scale)
 
 
-def _notice(text: str) -> None:
-    print(f"voicecoach: {text}", file=sys.stderr, flush=True)
 
 
 def print_line(utt: Utterance) -> None:
