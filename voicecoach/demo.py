@@ -157,7 +157,15 @@ def _run(pulse, out_path: Path, transcript) -> int:
     if listener is None:
         raise UserError("the demo's virtual microphone could not be opened")
     loop.listener = listener
-    person = Person(loop, lambda p: pulse.play_into_mic(p, wait=False),
+
+    def rejected(result) -> None:
+        if not result.accepted:
+            out(f"heard:  {result.text!r} -> no command (rejected)" if result.text else
+                "heard:  (speech, no command: rejected)")
+
+    listener.on_result = rejected
+    voices = _padded_voices(Path(pulse.root))
+    person = Person(loop, lambda p: pulse.play_into_mic(voices[p.name], wait=False),
                     lambda label: out(f"person: (says {label!r} into the virtual microphone)"))
     person.start()
     timer = threading.Timer(TIME_LIMIT, lambda: loop.post(_timeout_event()))
@@ -177,6 +185,25 @@ def _run(pulse, out_path: Path, transcript) -> int:
         f"{time.monotonic() - t0:.0f} s; the person said {len(person.said)} things; "
         f"the coach's voice ({seconds:.0f} s) is in {out_path}")
     return 0
+
+
+def _padded_voices(folder: Path) -> dict[str, Path]:
+    """The person's clips with half a second of quiet room tone in front: a new playback
+    stream into the virtual microphone loses its first ~0.1 s, which would clip "st-op"."""
+    import numpy as np
+
+    from voicecoach.audio.audio_io import load_16k
+    from voicecoach.audio.render import write_wav
+
+    rng = np.random.default_rng(7)
+    out = {}
+    for clip in VOICE_DIR.glob("*.wav"):
+        samples = load_16k(clip)
+        lead = rng.normal(0, 8, 8000).astype(np.int16)
+        path = folder / f"person-{clip.name}"
+        write_wav(path, np.concatenate([lead, samples]), 16000)
+        out[clip.name] = path
+    return out
 
 
 def _timeout_event():

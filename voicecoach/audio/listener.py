@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import collections
 import queue
 import threading
 import time
@@ -36,6 +37,8 @@ MAX_UTTERANCE_S = 6.0  # longer stretches are chatter or a TV: cut and decoded a
 ENDPOINT_WINDOW_S = 0.21  # 0.3 s measured 520 ms end-of-speech -> Heard, 0.21 s 415 ms (median)
 ENDPOINT_RATIO = 0.9
 VAD_MODE = 2  # 0 loosest .. 3 strictest; 2 ignores fans and room tone better than 0
+PREROLL_S = 0.15  # audio kept from before the VAD's speech start (measured: live "stop" -> "ow"
+#                   without it, "stop" with it)
 SPEAKING_TAIL_S = 0.3  # the room still echoes the coach this long after the last sample
 
 
@@ -185,15 +188,26 @@ class Listener:
         spoke_over = False
         last_speaking = -1e9
         max_frames = int(MAX_UTTERANCE_S / ep.frame_length)
+        # The raw frames of the last second or so: the VAD notices a word late, after its
+        # quiet start ("st-" of "stop"), so the frames just before the speech start go in front.
+        history: collections.deque[tuple[int, bytes]] = collections.deque(
+            maxlen=int((self.endpoint_window + PREROLL_S) / ep.frame_length) + 40)
+        index = 0
         while not self._stop.is_set():
             frame = stream.read(n)  # SpeechRecognition ignores overflows itself
             if len(frame) < ep.frame_bytes:
                 continue
+            history.append((index, frame))
+            index += 1
             now = time.monotonic()
             if self._speaking():
                 last_speaking = now
             speech = ep.process(frame)
             if speech is not None:
+                if not segment:
+                    first = int(round(ep.speech_start / ep.frame_length))
+                    lead = int(PREROLL_S / ep.frame_length)
+                    segment.extend(f for i, f in history if first - lead <= i < first)
                 segment.append(speech)
                 # Any overlap with the coach's voice (or its echo) makes it a barge-in.
                 if now - last_speaking < SPEAKING_TAIL_S + self.endpoint_window * (not segment[1:]):
