@@ -399,7 +399,7 @@ class Dialogue:
             lines.append(t.text("intro_sets", sets=item.sets))
         return lines
 
-    def _get_ready(self, t: _Turn, resumed: bool = False) -> None:
+    def _get_ready(self, t: _Turn) -> None:
         """Three, two, one, go: then the work starts on the count grid."""
         t.set(phase="get_ready", countdown=3, next_due=t.now + 0.5, awaiting=None)
         t.timer(STEP, t.s.next_due - timing.COUNT_LEAD)
@@ -550,8 +550,6 @@ class Dialogue:
             self._get_ready(t)
         elif phase == "explaining":
             self._resume(t)
-        elif phase == "finished":
-            pass
 
     def _input_ended(self, t: _Turn) -> None:
         t.set(input_ended=True)
@@ -635,7 +633,7 @@ class Dialogue:
             if phase == "switch_sides" or phase == "get_ready":
                 t.set(done=0)
             t.say("resuming", "cue")
-            self._get_ready(t, resumed=True)
+            self._get_ready(t)
             return
         if phase in ("intro", "set_rest"):
             self._start_exercise(t, saved.index) if phase == "intro" else self._get_ready(t)
@@ -910,8 +908,6 @@ class Dialogue:
         in_exercise = base.phase in EXERCISE_PHASES or base.phase == "pain_offer"
         t.cut()
         ex_id = base.items[base.index].exercise_id if base.index < len(base.items) else None
-        if not in_exercise and base.phase == "rest" and ex_id:
-            pass  # pain right after an exercise: that exercise is the one to blame
         t.record("pain", exercise=ex_id, variant=base.items[base.index].variant if ex_id else None,
                  **({"rating": rated} if rated is not None else {}))
         t.say("pain_stop", "safety", interrupt=True)

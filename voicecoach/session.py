@@ -197,9 +197,6 @@ class SessionLoop:
         with self._lock:
             self._cancelled.add(handle)
 
-    def post_text(self, intent: Intent) -> None:
-        self.post(Heard(intent, "text"))
-
     # -- running
     def _next_due(self) -> tuple[float, Event, int | None] | None:
         best: tuple[float, Event, int | None] | None = None
