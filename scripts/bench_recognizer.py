@@ -182,7 +182,7 @@ def live(rec, speech: Path, n: int = 12, **listener_options) -> dict:
     CPU of the listening thread (this process) over 10 s of room tone."""
     from voicecoach.audio.listener import Listener
     from voicecoach.audio.pulse_env import MIC_SINK, private_pulse
-    from voicecoach.events import Heard
+    from voicecoach.core.events import Heard
 
     stops = sorted((speech / "words" / "stop").glob("*.wav"))
     yeses = sorted((speech / "words" / "yes").glob("*.wav"))

@@ -36,8 +36,8 @@ from voicecoach.audio.analysis import THRESHOLD, envelope, onsets, silent_from  
 from voicecoach.audio.pulse_env import private_pulse  # noqa: E402
 from voicecoach.audio.render import Renderer  # noqa: E402
 from voicecoach.audio.speaker import AudioSpeaker  # noqa: E402
-from voicecoach.clock import MonotonicClock  # noqa: E402
-from voicecoach.events import SpeechStarted, Utterance  # noqa: E402
+from voicecoach.session.clock import MonotonicClock  # noqa: E402
+from voicecoach.core.events import SpeechStarted, Utterance  # noqa: E402
 
 BEGIN, END = "<!-- speaker:begin -->", "<!-- speaker:end -->"
 COUNTS = [str(n) for n in range(0, 61)]  # what the prompts speak for a count: the number
@@ -264,9 +264,9 @@ def prerender_list(exercises: list[str]) -> list[str]:
     """What the session pre-renders at start (as Dialogue.prerender does): the counting
     vocabulary, then each of today's exercises' own lines."""
     try:
-        from voicecoach.catalog import load_catalog
-        from voicecoach.dialogue import counting_lines
-        from voicecoach.prompts import load_default
+        from voicecoach.core.catalog import load_catalog
+        from voicecoach.core.dialogue import counting_lines
+        from voicecoach.core.prompts import load_default
 
         lines = counting_lines(load_default(), 60)
         catalog = load_catalog()

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach.adaptation import (
+from voicecoach.core.adaptation import (
     RULES_PATH, adapt, grown_minutes, load_rules, notices_for_plan, pain_trend, progress_summary,
     streak,
 )
-from voicecoach.catalog import load_catalog
-from voicecoach.errors import DataFileError
-from voicecoach.history import Event, History, summarize
-from voicecoach.plan import Profile
-from voicecoach.prompts import Prompts
+from voicecoach.core.catalog import load_catalog
+from voicecoach.core.errors import DataFileError
+from voicecoach.store.history import Event, History, summarize
+from voicecoach.core.plan import Profile
+from voicecoach.core.prompts import Prompts
 
 CATALOG = load_catalog()
 PROMPTS = Prompts.load()
@@ -320,7 +320,7 @@ def simulate_month(db: Path, days: int = 30):
     day 1; calls the plank "easy" whenever it comes up; pain before sessions drifts from 6 to 3.
     Returns one record per day with what the coach planned and said.
     """
-    from voicecoach.planner import plan_session
+    from voicecoach.core.planner import plan_session
 
     profile = PROFILE
     log = []
@@ -358,7 +358,7 @@ def simulate_month(db: Path, days: int = 30):
 
 
 def test_a_simulated_month_adapts_as_the_rules_say(tmp_path):
-    from voicecoach.history_cli import history_json
+    from voicecoach.cli.history import history_json
 
     log, sessions = simulate_month(tmp_path / "h.sqlite3")
     by_day = {r["day"]: r for r in log}

@@ -11,8 +11,8 @@ import pytest
 from voicecoach.audio.audio_io import load_16k
 from voicecoach.audio.listener import Listener, is_echo
 from voicecoach.audio.recognizer import SphinxRecognizer
-from voicecoach.demo import VOICE_DIR
-from voicecoach.events import Heard
+from voicecoach.cli.demo import VOICE_DIR
+from voicecoach.core.events import Heard
 
 
 @pytest.mark.parametrize("heard, coach, echo", [

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach import catalog as catalog_module
-from voicecoach.catalog import (KINDS, POSITIONS, Catalog, Exercise, load_catalog,
+from voicecoach.core import catalog as catalog_module
+from voicecoach.core.catalog import (KINDS, POSITIONS, Catalog, Exercise, load_catalog,
                                 normalise_name)
-from voicecoach.errors import DataFileError
+from voicecoach.core.errors import DataFileError
 
 REPO = Path(__file__).resolve().parent.parent
 

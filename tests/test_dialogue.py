@@ -8,18 +8,18 @@ from dataclasses import replace
 
 import pytest
 
-from voicecoach.catalog import load_catalog
-from voicecoach.clock import FakeClock
-from voicecoach.dialogue import COUNTING_PHASES, PHASES, Context, Dialogue, default_item
-from voicecoach.events import (
+from voicecoach.core.catalog import load_catalog
+from voicecoach.session.clock import FakeClock
+from voicecoach.core.dialogue import COUNTING_PHASES, PHASES, Context, Dialogue, default_item
+from voicecoach.core.events import (
     AdjustVoice, Began, CancelTimers, End, Heard, InputEnded, Record, Say, SetTimer,
     SpeechDone, StopSpeech, Tick,
 )
-from voicecoach.intents import COMMANDS, Intent
-from voicecoach.plan import Plan, Profile
-from voicecoach.planner import plan_session
-from voicecoach.prompts import load_default
-from voicecoach.session import SessionLoop
+from voicecoach.core.intents import COMMANDS, Intent
+from voicecoach.core.plan import Plan, Profile
+from voicecoach.core.planner import plan_session
+from voicecoach.core.prompts import load_default
+from voicecoach.session.loop import SessionLoop
 
 CATALOG = load_catalog()
 PROMPTS = load_default()

@@ -11,10 +11,11 @@ import wave
 import numpy as np
 import pytest
 
-from voicecoach import grammar as g
-from voicecoach.catalog import load_catalog
-from voicecoach.errors import DataFileError, UserError
-from voicecoach.intents import COMMANDS
+from voicecoach.audio import jsgf
+from voicecoach.understanding import grammar as g
+from voicecoach.core.catalog import load_catalog
+from voicecoach.core.errors import DataFileError, UserError
+from voicecoach.core.intents import COMMANDS
 
 ALWAYS_ON = {"stop", "pause", "help", "repeat", "pain", "red_flag"}
 
@@ -219,18 +220,18 @@ def decoder():
     from pocketsphinx import Decoder
 
     d = Decoder(lm=None, loglevel="FATAL", bestpath=False)
-    for word, phones in g.extra_pronunciations().items():
+    for word, phones in jsgf.extra_pronunciations().items():
         d.add_word(word, phones, False)
     for name in g.grammar_names():
-        d.add_jsgf_string(name, g.to_jsgf(name))
+        d.add_jsgf_string(name, jsgf.to_jsgf(name))
     return d
 
 
 def test_every_word_of_every_grammar_is_one_the_recognizer_knows(catalog):
     known = g.dictionary_words()
-    extra = g.extra_pronunciations()
+    extra = jsgf.extra_pronunciations()
     for name in g.grammar_names():
-        built = g.build_jsgf(name, catalog)
+        built = jsgf.build_jsgf(name, catalog)
         missing = sorted(w for w in built.words if w not in known and w not in extra)
         assert not missing, f"{name}: not in the en-us dictionary nor pronunciations: {missing}"
         # And the text itself has nothing else: every token is a word, an operator or a rule.
@@ -246,7 +247,7 @@ def test_every_word_of_every_grammar_is_one_the_recognizer_knows(catalog):
 
 
 def test_every_exercise_can_be_named_by_voice(catalog):
-    built = g.build_jsgf("command", catalog)
+    built = jsgf.build_jsgf("command", catalog)
     spoken = {" ".join(w) for w, _ in g.exercise_values(catalog)} - set(built.dropped_names)
     reachable = {ex_id for w, ex_id in g.exercise_values(catalog) if " ".join(w) in spoken}
     assert reachable == set(catalog.ids())
@@ -254,7 +255,7 @@ def test_every_exercise_can_be_named_by_voice(catalog):
 
 def test_all_grammars_load_in_pocketsphinx_and_accept_exactly_their_sentences(decoder, catalog):
     grammar = g.load_grammar()
-    dropped = set(g.build_jsgf("command", catalog).dropped_names)
+    dropped = set(jsgf.build_jsgf("command", catalog).dropped_names)
     for name in g.grammar_names():
         fsg = decoder.get_fsg(name)
         allowed = set(grammar.context(name))

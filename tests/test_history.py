@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach import history as history_mod
-from voicecoach.errors import DataFileError
-from voicecoach.history import SCHEMA_VERSION, History
-from voicecoach.plan import Profile
+from voicecoach.store import history as history_mod
+from voicecoach.core.errors import DataFileError
+from voicecoach.store.history import SCHEMA_VERSION, History
+from voicecoach.core.plan import Profile
 
 REPO = Path(__file__).resolve().parents[1]
 PROFILE = Profile("weak", "beginner", 15, 20)
@@ -118,8 +118,8 @@ def test_data_that_cannot_be_stored_is_refused_at_once(tmp_path):
 _WRITER = textwrap.dedent("""
     import sys, time
     from datetime import datetime
-    from voicecoach.history import History
-    from voicecoach.plan import Profile
+    from voicecoach.store.history import History
+    from voicecoach.core.plan import Profile
     h = History.open(sys.argv[1])
     sid = h.begin_session(datetime(2025, 3, 3, 8, 0), ["cat-cow", "bridge"], Profile(), 15)
     h.record(sid, "pain_before", {"value": 5}, 3.0)
@@ -414,7 +414,7 @@ def test_the_plot_is_a_png_with_pain_and_minutes(tmp_path):
 
 
 def test_paths_follow_voicecoach_home(home):
-    from voicecoach import paths
+    from voicecoach.store import paths
 
     assert paths.history_path() == home / "data" / "history.sqlite3"
     assert paths.profile_path() == home / "config" / "profile.toml"

@@ -13,20 +13,20 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach import profile as profile_mod
-from voicecoach import timing
-from voicecoach.errors import DataFileError
-from voicecoach.events import (
+from voicecoach.store import profile as profile_mod
+from voicecoach.core import timing
+from voicecoach.core.errors import DataFileError
+from voicecoach.core.events import (
     Began, CancelTimers, End, Heard, InputEnded, Interrupted, Listen, Say, SetTimer, StopSpeech,
     Tick,
 )
-from voicecoach.onboarding import (
+from voicecoach.core.onboarding import (
     CAUSE_ORDER, QUESTION, Onboarding, OnboardingContext, settings_after,
 )
-from voicecoach.parser import parse
-from voicecoach.plan import Profile
-from voicecoach.profile import Settings
-from voicecoach.prompts import Prompts
+from voicecoach.understanding.parser import parse
+from voicecoach.core.plan import Profile
+from voicecoach.store.profile import Settings
+from voicecoach.core.prompts import Prompts
 
 REPO = Path(__file__).resolve().parents[1]
 PROMPTS = Prompts.load()

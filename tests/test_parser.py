@@ -11,10 +11,10 @@ from collections import Counter
 
 import pytest
 
-from voicecoach.catalog import load_catalog
-from voicecoach.grammar import sample_sentences
-from voicecoach.intents import COMMANDS
-from voicecoach.parser import parse
+from voicecoach.core.catalog import load_catalog
+from voicecoach.understanding.grammar import sample_sentences
+from voicecoach.core.intents import COMMANDS
+from voicecoach.understanding.parser import parse
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach import timing
-from voicecoach.catalog import load_catalog
-from voicecoach.errors import DataFileError, UserError
-from voicecoach.plan import CAUSES, LEVELS, Adaptation, ExerciseAdjustment, Profile
-from voicecoach.planner import (
+from voicecoach.core import timing
+from voicecoach.core.catalog import load_catalog
+from voicecoach.core.errors import DataFileError, UserError
+from voicecoach.core.plan import CAUSES, LEVELS, Adaptation, ExerciseAdjustment, Profile
+from voicecoach.core.planner import (
     TOLERANCE,
     estimate_item_seconds,
     intro_estimate,
@@ -23,7 +23,7 @@ from voicecoach.planner import (
     plan_session,
     position_changes,
 )
-from voicecoach.routines import DEFAULT_PATH, load_routines, parse_routines
+from voicecoach.core.routines import DEFAULT_PATH, load_routines, parse_routines
 
 CATALOG = load_catalog()
 MINUTES = range(5, 31)

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from voicecoach.audio.audio_io import load_16k, read_audio, resample
-from voicecoach.events import DeviceChanged, Heard
+from voicecoach.core.events import DeviceChanged, Heard
 
 SPEECH = Path(os.environ.get("VOICECOACH_SPEECH",
                              Path(__file__).resolve().parents[2] / "shared" / "speech"))
@@ -176,7 +176,7 @@ def test_recognize_command_prints_one_json_line_per_file(tmp_path):
 
 
 def test_recognize_number_grammar_matches_the_parser(tmp_path):
-    from voicecoach.parser import parse
+    from voicecoach.understanding.parser import parse
 
     four = files("words/four", 5)
     proc = subprocess.run([sys.executable, "-m", "voicecoach", "recognize", "--json",

@@ -18,8 +18,8 @@ import numpy as np
 from audio_env import THRESHOLD, envelope, onsets, silent_from, start_pulse
 from voicecoach.audio.render import LEAD_MS, TAIL_MS, Renderer, trim_and_normalise
 from voicecoach.audio.speaker import AudioSpeaker
-from voicecoach.clock import MonotonicClock
-from voicecoach.events import DeviceChanged, SpeechDone, SpeechStarted, Utterance
+from voicecoach.session.clock import MonotonicClock
+from voicecoach.core.events import DeviceChanged, SpeechDone, SpeechStarted, Utterance
 
 ROOT = Path(__file__).resolve().parents[1]
 # Test material (not coach lines): counts are spoken as their digits, as prompts' `count` does.
@@ -246,8 +246,8 @@ def test_tick_counts_and_volume_and_rate_changes_are_heard(pulse, speech_cache):
 NO_DEVICE_SCRIPT = textwrap.dedent("""
     import json, sys, time
     from voicecoach.audio.speaker import AudioSpeaker, print_line
-    from voicecoach.clock import MonotonicClock
-    from voicecoach.events import Utterance
+    from voicecoach.session.clock import MonotonicClock
+    from voicecoach.core.events import Utterance
     events = []
     sp = AudioSpeaker(events.append, MonotonicClock(), cache_dir=sys.argv[1],
                       on_unheard=print_line)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach.catalog import load_catalog
+from voicecoach.core.catalog import load_catalog
 
 CATALOG = load_catalog()
 

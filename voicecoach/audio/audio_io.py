@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.errors import UserError
+from voicecoach.core.errors import UserError
 
 TARGET_RATE = 16000
 

@@ -205,7 +205,7 @@ def build_fsg(parts: list[tuple[str, float]], lw: float, garbage: Garbage | None
 def split_jsgf(jsgf: str) -> dict[str, str]:
     """{rule name: a JSGF whose public rule is just that alternative} for a grammar whose
     public rule is a plain list of rules (`public <utterance> = <stop> | <pause> ...;`), as
-    voicecoach.grammar.to_jsgf writes it; any other grammar comes back whole under "*"."""
+    voicecoach.audio.jsgf.to_jsgf writes it; any other grammar comes back whole under "*"."""
     lines = jsgf.splitlines()
     for i, line in enumerate(lines):
         stripped = line.strip()

@@ -27,9 +27,9 @@ from typing import Callable
 
 from dataclasses import replace
 
-from voicecoach.console import notice as _notice
-from voicecoach.events import DeviceChanged, Event, Heard
-from voicecoach.intents import Intent
+from voicecoach.session.console import notice as _notice
+from voicecoach.core.events import DeviceChanged, Event, Heard
+from voicecoach.core.intents import Intent
 
 RATE = 16000
 SAFETY_GRAMMAR = "safety"

@@ -28,7 +28,7 @@ from typing import Callable
 
 import numpy as np
 
-from voicecoach.console import notice as _stderr_notice
+from voicecoach.session.console import notice as _stderr_notice
 
 # fill(n_frames, t_play) -> int16 array of n_frames (or None for silence); t_play is the
 # time.monotonic() at which the first of those frames will sound.

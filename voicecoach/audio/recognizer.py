@@ -7,7 +7,7 @@ is its own search, switched per call.
 
 How a decode is judged (measured on ../shared/speech, see BENCHMARKS.md and
 scripts/bench_recognizer.py):
-- The grammar of each context comes from voicecoach.grammar.to_jsgf, the same phrases as the
+- The grammar of each context comes from voicecoach.audio.jsgf.to_jsgf, the same phrases as the
   text parser, so typed and spoken commands never disagree. It is recompiled into a minimal
   graph (voicecoach/audio/fsg.py): the JSGF as pocketsphinx builds it was 2-3x slower.
 - A phone loop runs in parallel with the phrases ("garbage"). Speech that is not a phrase
@@ -18,7 +18,7 @@ scripts/bench_recognizer.py):
 - `bestpath` is off: the lattice pass returns half phrases ("go to", "what can") that never
   reached the grammar's end state; without it the decoder only returns whole phrases.
 - A result that is not a whole phrase of the grammar gives no intent (exact lookup with
-  voicecoach.grammar.jsgf_phrase_to_intent, the parser's own table).
+  voicecoach.understanding.grammar.jsgf_phrase_to_intent, the parser's own table).
 - `strict=True` (the coach is speaking: barge-in) uses a cheaper phone loop, i.e. a higher
   bar, so the coach's own voice leaking into the microphone is not taken for a command.
 """
@@ -26,7 +26,6 @@ scripts/bench_recognizer.py):
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 import threading
 import time
@@ -38,8 +37,8 @@ import numpy as np
 
 from voicecoach.audio.audio_io import TARGET_RATE, load_16k, resample
 from voicecoach.audio.fsg import Garbage, PHONES, build_fsg, is_garbage_word, phone_word, split_jsgf
-from voicecoach.errors import UserError
-from voicecoach.intents import Intent, no_intent
+from voicecoach.core.errors import UserError
+from voicecoach.core.intents import Intent, no_intent
 
 # ---------------------------------------------------------------------------------------------
 # Tuned on the "tune" half of ../shared/speech speakers (scripts/bench_recognizer.py --split tune);
@@ -165,9 +164,11 @@ class SphinxRecognizer:
                  bonus: dict[str, float] | None = None, **decoder_options):
         from pocketsphinx import Config, Decoder
 
-        from voicecoach import grammar as vg
+        from voicecoach.audio import jsgf
+        from voicecoach.understanding import grammar as vg
 
         self._vg = vg
+        self._jsgf = jsgf
         self.catalog = catalog
         self.garbage = garbage
         self.strict_garbage = strict_garbage
@@ -183,7 +184,7 @@ class SphinxRecognizer:
         self._lw = float(config["lw"])
         self._config = config
         self.decoder = Decoder(config)
-        self._add_words({**vg.extra_pronunciations(), **{phone_word(p): p for p in PHONES}})
+        self._add_words({**jsgf.extra_pronunciations(), **{phone_word(p): p for p in PHONES}})
         self._lock = threading.Lock()
         self._searches: dict[tuple[str, bool], str] = {}
         self._fsgs: list = []
@@ -203,7 +204,7 @@ class SphinxRecognizer:
             self.decoder.add_word(word, phones, i == len(items) - 1)
 
     def _compiled_parts(self, name: str) -> list[tuple[str, float]]:
-        jsgf = self._vg.to_jsgf(name, self.catalog)
+        jsgf = self._jsgf.to_jsgf(name, self.catalog)
         parts = []
         for rule, text in split_jsgf(jsgf).items():
             fsg = self.decoder.parse_jsgf(text)
@@ -296,7 +297,7 @@ class _TextEngine:
 
     def decode(self, pcm: bytes | np.ndarray, rate: int = TARGET_RATE, grammar: str = "command",
                strict: bool = False) -> Recognition:
-        from voicecoach.parser import parse
+        from voicecoach.understanding.parser import parse
 
         samples = as_pcm16k(pcm, rate)
         t0 = time.perf_counter()
@@ -409,37 +410,3 @@ def make_recognizer(engine: str = "sphinx", model: str | None = None, online: bo
                             "add --online to allow it")
         return GoogleRecognizer()
     raise UserError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
-
-
-# ------------------------------------------------------------------------------------------
-# `voicecoach recognize [--json] [--grammar NAME] FILE...`
-
-
-def cli_recognize(args) -> int:
-    files = list(getattr(args, "files", []) or [])
-    as_json = bool(getattr(args, "json", False))
-    grammar = getattr(args, "grammar", None) or "command"
-    rec = make_recognizer(getattr(args, "engine", None) or "sphinx",
-                          getattr(args, "engine_model", None), bool(getattr(args, "online", False)))
-    if grammar not in getattr(rec, "grammars", (grammar,)):
-        raise UserError(f"unknown grammar {grammar!r}; choose one of: {', '.join(rec.grammars)}")
-    failed = 0
-    for name in files:
-        try:
-            result = rec.decode_file(name, grammar)
-        except UserError as err:
-            failed += 1
-            msg = str(err)
-            if as_json:
-                print(json.dumps({"file": name, "error": msg}), flush=True)
-            else:
-                print(f"voicecoach: {msg}", file=sys.stderr, flush=True)
-            continue
-        if as_json:
-            print(json.dumps(result.to_json(name)), flush=True)
-        else:
-            slots = " ".join(f"{k}={v}" for k, v in result.intent.slots.items())
-            heard = f'"{result.text}"' if result.text else "(nothing)"
-            print(f"{name}: {result.intent.name}{' ' + slots if slots else ''}  "
-                  f"heard {heard}  confidence {result.confidence:.2f}", flush=True)
-    return 2 if failed else 0

@@ -18,7 +18,6 @@ Every utterance gets `SpeechDone` (cut=True when cut or dropped); those that sou
 from __future__ import annotations
 
 import collections
-import json
 import threading
 import time
 from concurrent.futures import Future
@@ -27,10 +26,10 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from voicecoach.console import notice as _notice
+from voicecoach.session.console import notice as _notice
 from voicecoach.audio.player import Player, make_tick, resample
 from voicecoach.audio.render import RenderError, Renderer
-from voicecoach.events import DeviceChanged, Event, SpeechDone, SpeechStarted, Utterance
+from voicecoach.core.events import DeviceChanged, Event, SpeechDone, SpeechStarted, Utterance
 
 FADE_S = 0.003  # fade-out when a sound is cut: no click, still well inside 50 ms
 LATE_OK = 0.25  # a count later than this is dropped (a late count breaks the rhythm)
@@ -253,7 +252,7 @@ class AudioSpeaker:
                 self._tts_failed = True
                 self._notice(f"speech engine failed ({msg}); going on without speech")
             # Keep the timeline honest: a silent stand-in as long as the line would take.
-            from voicecoach.timing import LINE_GAP, speech_seconds
+            from voicecoach.core.timing import LINE_GAP, speech_seconds
 
             secs = max(0.2, speech_seconds(item.utt.text) - LINE_GAP)
             with self._lock:
@@ -422,28 +421,3 @@ class AudioSpeaker:
         it = self._queue.popleft()
         self.stats.dropped += 1
         events.append(SpeechDone(it.utt.id, cut=True))
-
-
-# ---------------------------------------------------------------- `voicecoach voices`
-
-
-def cli_voices(args) -> int:
-    from voicecoach.audio.render import list_voices
-    from voicecoach.errors import UserError
-
-    try:
-        voices = list_voices()
-    except RenderError as err:
-        raise UserError(f"no speech engine: {err}") from None
-    if getattr(args, "json", False):
-        for v in voices:
-            print(json.dumps({"id": v.id, "name": v.name, "languages": list(v.languages),
-                              "gender": v.gender}, ensure_ascii=False))
-        return 0
-    if not voices:
-        print("no voices installed")
-        return 0
-    width = max(len(v.id) for v in voices)
-    for v in voices:
-        print(f"{v.id:<{width}}  {v.name}  {','.join(v.languages)}")
-    return 0

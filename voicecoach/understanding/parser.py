@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from typing import Any
 
-from voicecoach.grammar import (
+from voicecoach.understanding.grammar import (
     Grammar, Keyword, Phrasebook, closest_word, default_catalog, dictionary_words, phrasebook,
 )
-from voicecoach.intents import Intent, no_intent
+from voicecoach.core.intents import Intent, no_intent
 
 # How sure each step is; the dialogue may confirm costly commands below 1.0.
 CONF_EXACT = 1.0
@@ -218,18 +217,3 @@ def describe(intent: Intent) -> str:
     slots = " ".join(f"{k}={json.dumps(v) if isinstance(v, bool) else v}"
                      for k, v in intent.slots.items())
     return f"{intent.name} {slots}".rstrip()
-
-
-def cli_parse(args) -> int:
-    """`voicecoach parse [--json] TEXT...` ("-" reads one text per line from stdin)."""
-    texts = list(args.texts)
-    if texts == ["-"]:
-        texts = [line.rstrip("\n") for line in sys.stdin]
-    catalog = default_catalog()
-    for text in texts:
-        intent = parse(text, catalog)
-        if args.json:
-            print(json.dumps(intent.to_json(), ensure_ascii=False))
-        else:
-            print(f"{text!r} -> {describe(intent)}")
-    return 0

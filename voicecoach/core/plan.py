@@ -3,8 +3,9 @@ adaptation and history). Pure data: no I/O here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, Literal, Mapping
 
 Cause = Literal["tight", "weak", "posture", "general"]
 Level = Literal["beginner", "intermediate", "advanced"]
@@ -68,3 +69,33 @@ class Plan:
             if item.exercise_id == exercise_id:
                 return i
         return None
+
+
+COUNTS = ("voice", "tick")
+MINUTES_RANGE = (5, 30)
+RATE_RANGE = (60, 400)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the profile file holds (read and written by store/profile.py)."""
+
+    cause: str = "general"
+    level: str = "beginner"
+    minutes: int = 15
+    goal_minutes: int = 20
+    voice: str | None = None
+    rate: int | None = None
+    volume: float | None = None
+    counts: str = "voice"
+    created: date | None = None
+    disclaimer_heard: bool = False
+
+    @property
+    def profile(self) -> Profile:
+        return Profile(self.cause, self.level, self.minutes, self.goal_minutes)  # type: ignore[arg-type]
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["created"] = self.created.isoformat() if self.created else None
+        return d

@@ -19,49 +19,20 @@ atomically (temp file + rename) and 0600: the cause of someone's back pain is he
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
 import tomllib
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
-from voicecoach import paths
-from voicecoach.errors import DataFileError, UserError
-from voicecoach.plan import CAUSES, LEVELS, Profile
-
-COUNTS = ("voice", "tick")
-MINUTES_RANGE = (5, 30)
-RATE_RANGE = (60, 400)
-
-
-@dataclass(frozen=True)
-class Settings:
-    cause: str = "general"
-    level: str = "beginner"
-    minutes: int = 15
-    goal_minutes: int = 20
-    voice: str | None = None
-    rate: int | None = None
-    volume: float | None = None
-    counts: str = "voice"
-    created: date | None = None
-    disclaimer_heard: bool = False
-
-    @property
-    def profile(self) -> Profile:
-        return Profile(self.cause, self.level, self.minutes, self.goal_minutes)  # type: ignore[arg-type]
-
-    def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["created"] = self.created.isoformat() if self.created else None
-        return d
-
+from voicecoach.store import paths
+from voicecoach.core.errors import DataFileError, UserError
+from voicecoach.core.plan import CAUSES, COUNTS, LEVELS, MINUTES_RANGE, RATE_RANGE, Settings
 
 # ------------------------------------------------------------------ reading
 
@@ -200,71 +171,3 @@ def reset(path: str | os.PathLike | None = None) -> bool:
         return True
     except FileNotFoundError:
         return False
-
-
-# ------------------------------------------------------------------ `voicecoach profile`
-
-_NAMES = {
-    "tight": "tight muscles after sitting",
-    "weak": "weak muscles",
-    "posture": "poor posture",
-    "general": "not sure (a balanced plan)",
-}
-
-
-def _describe(s: Settings, path: Path) -> str:
-    voice = s.voice or "default"
-    rate = f"{s.rate} words/min" if s.rate else "default"
-    volume = f"{s.volume:.2f}" if s.volume is not None else "default"
-    lines = [
-        f"profile: {path}",
-        f"  cause         {s.cause} — {_NAMES.get(s.cause, s.cause)}",
-        f"  level         {s.level}",
-        f"  minutes       {s.minutes} (grows toward the goal with steady practice)",
-        f"  goal minutes  {s.goal_minutes}",
-        f"  voice         {voice}, rate {rate}, volume {volume}, counts by {s.counts}",
-        f"  created       {s.created.isoformat() if s.created else '-'}",
-    ]
-    return "\n".join(lines)
-
-
-def cli_profile(args) -> int:
-    path = paths.profile_path()
-    if getattr(args, "reset", False):
-        existed = reset(path)
-        print("Profile forgotten: the next workout starts with the first-run questions."
-              if existed else "No profile saved yet: nothing to forget.")
-        return 0
-    current = load(path)
-    changes = {
-        key: getattr(args, key)
-        for key in ("cause", "level", "minutes", "goal_minutes", "voice", "rate", "volume", "counts")
-        if getattr(args, key, None) is not None
-    }
-    if "volume" in changes and not 0.0 <= changes["volume"] <= 1.0:
-        raise UserError("--volume must be between 0.0 and 1.0")
-    if "rate" in changes and not RATE_RANGE[0] <= changes["rate"] <= RATE_RANGE[1]:
-        raise UserError(f"--rate must be between {RATE_RANGE[0]} and {RATE_RANGE[1]}")
-    if changes:
-        base = current or Settings(created=date.today())
-        updated = replace(base, **changes)
-        if "minutes" in changes and "goal_minutes" not in changes:
-            # A goal below today's length would stop all growth; keep it at least as long.
-            updated = replace(updated, goal_minutes=max(updated.goal_minutes, updated.minutes))
-        if updated.goal_minutes < updated.minutes:
-            raise UserError(f"--goal-minutes ({updated.goal_minutes}) is shorter than --minutes "
-                            f"({updated.minutes})")
-        save(updated, path)
-        current = updated
-    if args.json:
-        out = current.to_json() if current else None
-        print(json.dumps({"path": str(path), "saved": current is not None, "profile": out}))
-        return 0
-    if current is None:
-        print(f"No profile yet ({path}).\nThe first workout asks a few questions; or set it now, "
-              "e.g. `voicecoach profile --cause tight --level beginner`.")
-        return 0
-    if changes:
-        print("Saved.")
-    print(_describe(current, path))
-    return 0

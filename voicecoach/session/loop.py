@@ -16,14 +16,14 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol, TextIO
 
-from voicecoach import timing
-from voicecoach.clock import FakeClock
-from voicecoach.dialogue import Dialogue, State
-from voicecoach.events import (
+from voicecoach.core import timing
+from voicecoach.session.clock import FakeClock
+from voicecoach.core.dialogue import Dialogue, State
+from voicecoach.core.events import (
     AdjustVoice, Began, CancelTimers, DeviceChanged, End, Event, Heard, InputEnded, Interrupted, Listen, Record,
     Say, SetTimer, SpeechDone, SpeechStarted, StopSpeech, Tick, Utterance,
 )
-from voicecoach.intents import Intent
+from voicecoach.core.intents import Intent
 
 
 class Speaker(Protocol):

@@ -22,10 +22,10 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import yaml
 
-from voicecoach.errors import DataFileError
-from voicecoach.plan import Adaptation, ExerciseAdjustment, Profile
+from voicecoach.core.errors import DataFileError
+from voicecoach.core.plan import Adaptation, ExerciseAdjustment, Profile
 
-RULES_PATH = Path(__file__).parent / "data" / "rules.yaml"
+RULES_PATH = Path(__file__).resolve().parents[1] / "data" / "rules.yaml"
 LADDER = ("easier", "standard", "harder")
 _ONE_DAY = timedelta(days=1)
 

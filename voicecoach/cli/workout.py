@@ -9,14 +9,14 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from voicecoach.console import notice
-from voicecoach.catalog import load_catalog
-from voicecoach.clock import MonotonicClock
-from voicecoach.dialogue import Context, Dialogue
-from voicecoach.errors import UserError
-from voicecoach.plan import Adaptation, Profile
-from voicecoach.prompts import load_default
-from voicecoach.session import MutedSpeaker, SessionLoop, print_line, read_keyboard
+from voicecoach.session.console import notice
+from voicecoach.core.catalog import load_catalog
+from voicecoach.session.clock import MonotonicClock
+from voicecoach.core.dialogue import Context, Dialogue
+from voicecoach.core.errors import UserError
+from voicecoach.core.plan import Adaptation, Profile
+from voicecoach.core.prompts import load_default
+from voicecoach.session.loop import MutedSpeaker, SessionLoop, print_line, read_keyboard
 
 
 ONLINE_ENGINES = ("google",)  # recognizers that send audio off the machine
@@ -108,9 +108,9 @@ def _check_voice(wanted: str) -> None:
 
 
 def workout(args) -> int:
-    from voicecoach import history as history_mod
-    from voicecoach import profile as profile_mod
-    from voicecoach.parser import parse
+    from voicecoach.store import history as history_mod
+    from voicecoach.store import profile as profile_mod
+    from voicecoach.understanding.parser import parse
 
     catalog = load_catalog()
     prompts = load_default()
@@ -186,8 +186,8 @@ def workout(args) -> int:
 
 def build_workout(args, catalog, prompts, profile: Profile, settings, past, only, today) -> Dialogue:
     """Adapt to the history, plan, and make the workout dialogue."""
-    from voicecoach import adaptation as adapt_mod
-    from voicecoach.planner import plan_session
+    from voicecoach.core import adaptation as adapt_mod
+    from voicecoach.core.planner import plan_session
 
     adaptation = Adaptation()
     if only is None:
@@ -210,8 +210,8 @@ def build_workout(args, catalog, prompts, profile: Profile, settings, past, only
 
 def _first_run(args, prompts, build, profile_mod):
     """The first-run questions, then the workout planned from the answers."""
-    from voicecoach.firstrun import FirstRun
-    from voicecoach.onboarding import Onboarding, OnboardingContext, settings_after
+    from voicecoach.core.firstrun import FirstRun
+    from voicecoach.core.onboarding import Onboarding, OnboardingContext, settings_after
 
     today = date.today()
     ob = Onboarding(OnboardingContext(prompts, minutes=args.minutes or 15))
@@ -226,7 +226,7 @@ def _first_run(args, prompts, build, profile_mod):
 
 
 def _prerender(dialogue, prompts) -> list[str]:
-    from voicecoach.dialogue import counting_lines
+    from voicecoach.core.dialogue import counting_lines
 
     return dialogue.prerender() if hasattr(dialogue, "prerender") else counting_lines(prompts)
 

@@ -21,10 +21,10 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from voicecoach import timing
-from voicecoach.catalog import POSITIONS, Exercise
-from voicecoach.errors import UserError
-from voicecoach.plan import (
+from voicecoach.core import timing
+from voicecoach.core.catalog import POSITIONS, Exercise
+from voicecoach.core.errors import UserError
+from voicecoach.core.plan import (
     CAUSES,
     LEVELS,
     Adaptation,
@@ -33,7 +33,7 @@ from voicecoach.plan import (
     PlanItem,
     Profile,
 )
-from voicecoach.routines import Routines, load_routines
+from voicecoach.core.routines import Routines, load_routines
 
 MIN_MINUTES, MAX_MINUTES = 5, 30
 TOLERANCE = 0.10  # the plan's estimate must be within 10% of the minutes asked

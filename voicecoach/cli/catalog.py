@@ -9,8 +9,8 @@ import json
 import textwrap
 from typing import Any
 
-from voicecoach.catalog import Catalog, Exercise, Variant, load_catalog
-from voicecoach.errors import UserError
+from voicecoach.core.catalog import Catalog, Exercise, Variant, load_catalog
+from voicecoach.core.errors import UserError
 
 
 def exercise_json(ex: Exercise) -> dict[str, Any]:

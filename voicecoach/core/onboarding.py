@@ -20,19 +20,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from voicecoach import timing
-from voicecoach.events import (
+from voicecoach.core import timing
+from voicecoach.core.events import (
     Action, Began, CancelTimers, End, Event, Heard, InputEnded, Interrupted, Listen, Say,
     SetTimer, StopSpeech, Tick, Utterance,
 )
-from voicecoach.intents import Intent
-from voicecoach.plan import CAUSES, LEVELS, Profile
-from voicecoach.prompts import Prompts
-
-if TYPE_CHECKING:
-    from voicecoach.profile import Settings
+from voicecoach.core.intents import Intent
+from voicecoach.core.plan import CAUSES, LEVELS, Profile, Settings
+from voicecoach.core.prompts import Prompts
 
 Phase = Literal["welcome", "cause", "level", "paused", "done", "ended"]
 QUESTION = "onboarding"  # the one timer: the current question's timeout
@@ -261,8 +258,6 @@ def _pick(order: tuple[str, ...], value: Any) -> str | None:
 def settings_after(state: OnboardingState, previous: Settings | None, today: date) -> Settings:
     """What to save after the conversation: the answers (when it finished), the disclaimer
     heard (even when stopped: it is said once in a lifetime), the rest kept from `previous`."""
-    from voicecoach.profile import Settings
-
     base = previous or Settings(created=today)
     changes: dict[str, Any] = {"disclaimer_heard": base.disclaimer_heard or state.disclaimer_heard}
     if state.phase == "done":

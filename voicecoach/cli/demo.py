@@ -16,16 +16,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from voicecoach.catalog import load_catalog
-from voicecoach.clock import MonotonicClock
-from voicecoach.dialogue import Context, Dialogue, default_item
-from voicecoach.errors import UserError
-from voicecoach.events import Heard
-from voicecoach.plan import Plan
-from voicecoach.prompts import load_default
-from voicecoach.session import SessionLoop
+from voicecoach.core.catalog import load_catalog
+from voicecoach.session.clock import MonotonicClock
+from voicecoach.core.dialogue import Context, Dialogue, default_item
+from voicecoach.core.errors import UserError
+from voicecoach.core.events import Heard
+from voicecoach.core.plan import Plan
+from voicecoach.core.prompts import load_default
+from voicecoach.session.loop import SessionLoop
 
-VOICE_DIR = Path(__file__).resolve().parent / "data" / "demo"
+VOICE_DIR = Path(__file__).resolve().parents[1] / "data" / "demo"
 TIME_LIMIT = 300.0  # seconds: a demo that has not ended by then is stopped (and says so)
 
 
@@ -207,6 +207,6 @@ def _padded_voices(folder: Path) -> dict[str, Path]:
 
 
 def _timeout_event():
-    from voicecoach.events import Interrupted
+    from voicecoach.core.events import Interrupted
 
     return Interrupted()

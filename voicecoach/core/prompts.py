@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from voicecoach.errors import DataFileError
+from voicecoach.core.errors import DataFileError
 
 _FORMATTER = string.Formatter()
 
@@ -26,7 +26,7 @@ def default_dir() -> Path:
     override = os.environ.get("VOICECOACH_PROMPTS")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "prompts"
+    return Path(__file__).resolve().parents[2] / "prompts"
 
 
 @dataclass(frozen=True)

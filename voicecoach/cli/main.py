@@ -7,20 +7,20 @@ import argparse
 import importlib
 import sys
 
-from voicecoach.errors import UserError
+from voicecoach.core.errors import UserError
 
 # command name -> "module:function"; each function takes the parsed args and returns an exit code.
 HANDLERS = {
-    "workout": "voicecoach.session_cli:workout",
-    "parse": "voicecoach.parser:cli_parse",
-    "exercises": "voicecoach.catalog_cli:cli_exercises",
-    "explain": "voicecoach.catalog_cli:cli_explain",
-    "voices": "voicecoach.audio.speaker:cli_voices",
-    "recognize": "voicecoach.audio.recognizer:cli_recognize",
-    "doctor": "voicecoach.doctor:cli_doctor",
-    "demo": "voicecoach.demo:cli_demo",
-    "history": "voicecoach.history_cli:cli_history",
-    "profile": "voicecoach.profile:cli_profile",
+    "workout": "voicecoach.cli.workout:workout",
+    "parse": "voicecoach.cli.parse:cli_parse",
+    "exercises": "voicecoach.cli.catalog:cli_exercises",
+    "explain": "voicecoach.cli.catalog:cli_explain",
+    "voices": "voicecoach.cli.voices:cli_voices",
+    "recognize": "voicecoach.cli.recognize:cli_recognize",
+    "doctor": "voicecoach.cli.doctor:cli_doctor",
+    "demo": "voicecoach.cli.demo:cli_demo",
+    "history": "voicecoach.cli.history:cli_history",
+    "profile": "voicecoach.cli.profile:cli_profile",
 }
 
 

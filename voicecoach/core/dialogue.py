@@ -14,16 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from voicecoach import timing
-from voicecoach.catalog import Catalog, Exercise
-from voicecoach.events import (
+from voicecoach.core import timing
+from voicecoach.core.catalog import Catalog, Exercise
+from voicecoach.core.events import (
     Action, AdjustVoice, Began, CancelTimers, DeviceChanged, End, Event, Heard, InputEnded,
     Interrupted, Listen, Record, Say, SetTimer, SpeechDone, SpeechStarted, StopSpeech, Tick,
     Utterance,
 )
-from voicecoach.intents import Intent
-from voicecoach.plan import Plan, PlanItem
-from voicecoach.prompts import Prompts
+from voicecoach.core.intents import Intent
+from voicecoach.core.plan import Plan, PlanItem
+from voicecoach.core.prompts import Prompts
 
 Phase = Literal[
     "welcome", "pain_before", "intro", "get_ready", "holding", "reps", "switch_sides",

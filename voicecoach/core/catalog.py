@@ -14,7 +14,7 @@ from typing import Any, Callable, Literal
 
 import yaml
 
-from voicecoach.errors import DataFileError
+from voicecoach.core.errors import DataFileError
 
 Kind = Literal["stretch", "strengthen"]
 Position = Literal["back", "hands-and-knees", "front", "side", "kneeling", "standing"]
@@ -69,7 +69,7 @@ class Exercise:
 # The file is composed into YAML nodes first (not safe_load) so every problem can point at the
 # line a physiotherapist has to fix: the exercise, the field, or the alias.
 
-DEFAULT_PATH = Path(__file__).parent / "data" / "exercises.yaml"
+DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "exercises.yaml"
 
 SIDES: tuple[str, ...] = ("none", "both")
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

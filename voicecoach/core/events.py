@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from voicecoach.intents import Intent
+from voicecoach.core.intents import Intent
 
 Kind = Literal["cue", "count", "question", "safety", "info"]
 Expects = Literal["yes_no", "number"] | None

@@ -16,14 +16,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Sequence
 
-from voicecoach import paths
-from voicecoach.errors import UserError
+from voicecoach.store import paths
+from voicecoach.core.errors import UserError
 
 
 def _sessions(path: Path) -> list:
     if not path.exists():
         return []
-    from voicecoach.history import History
+    from voicecoach.store.history import History
 
     with History.open(path) as h:
         return h.sessions()
@@ -45,7 +45,7 @@ def session_json(s) -> dict[str, Any]:
 
 
 def history_json(sessions: Sequence, today: date) -> dict[str, Any]:
-    from voicecoach.adaptation import streak
+    from voicecoach.core.adaptation import streak
 
     return {"sessions": [session_json(s) for s in sessions], "streak": streak(sessions, today)}
 
@@ -55,7 +55,7 @@ def _pain(v: int | None) -> str:
 
 
 def _text(sessions: Sequence, today: date, path: Path) -> str:
-    from voicecoach.adaptation import pain_trend, streak
+    from voicecoach.core.adaptation import pain_trend, streak
 
     if not sessions:
         return f"No sessions yet ({path})."

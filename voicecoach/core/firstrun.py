@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from voicecoach.dialogue import Dialogue
-from voicecoach.events import Began, CancelTimers, End, Event, Heard, InputEnded
-from voicecoach.intents import Intent
-from voicecoach.onboarding import QUESTION as ONBOARDING_TIMER
-from voicecoach.onboarding import Onboarding, OnboardingState
+from voicecoach.core.dialogue import Dialogue
+from voicecoach.core.events import Began, CancelTimers, End, Event, Heard, InputEnded
+from voicecoach.core.intents import Intent
+from voicecoach.core.onboarding import QUESTION as ONBOARDING_TIMER
+from voicecoach.core.onboarding import Onboarding, OnboardingState
 
 
 @dataclass(frozen=True)

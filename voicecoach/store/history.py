@@ -22,9 +22,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from voicecoach import paths
-from voicecoach.errors import DataFileError
-from voicecoach.plan import Profile
+from voicecoach.store import paths
+from voicecoach.core.errors import DataFileError
+from voicecoach.core.plan import Profile
 
 FILE_MODE = 0o600
 

@@ -134,7 +134,7 @@ def check_recognizer() -> Finding:
     recording shipped for the demo) over a faint noise floor, as in a real room."""
     from voicecoach.audio.audio_io import load_16k
     from voicecoach.audio.recognizer import SphinxRecognizer
-    from voicecoach.demo import VOICE_DIR
+    from voicecoach.cli.demo import VOICE_DIR
 
     t0 = time.perf_counter()
     try:
@@ -155,7 +155,7 @@ def check_recognizer() -> Finding:
 
 
 def check_storage() -> Finding:
-    from voicecoach import paths
+    from voicecoach.store import paths
 
     where = paths.data_dir()
     try:

@@ -14,10 +14,10 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from voicecoach.errors import DataFileError
-from voicecoach.plan import CAUSES, LEVELS
+from voicecoach.core.errors import DataFileError
+from voicecoach.core.plan import CAUSES, LEVELS
 
-DEFAULT_PATH = Path(__file__).parent / "data" / "routines.yaml"
+DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "routines.yaml"
 
 
 @dataclass(frozen=True)
