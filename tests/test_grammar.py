@@ -314,3 +314,15 @@ def test_a_real_decode_of_spoken_audio_gives_the_right_command(decoder, tmp_path
     heard = decoder.hyp().hypstr if decoder.hyp() else ""
     got = g.jsgf_phrase_to_intent(heard)
     assert got.to_json() == {"intent": intent, "slots": slots}, f"heard {heard!r}"
+
+
+def test_expected_phrases_per_listening_context():
+    from voicecoach.understanding.phrases import expected_phrases, listening_contexts
+
+    assert "yes_no" in listening_contexts() and "number" in listening_contexts()
+    yes_no = {text: intent.name for text, intent in expected_phrases("yes_no")}
+    assert yes_no["yes"] == "yes" and yes_no["no"] == "no"
+    assert "stop" in yes_no  # stop and safety work in every state
+    numbers = {text: intent.slots.get("value") for text, intent in expected_phrases("number")
+               if intent.name == "number"}
+    assert numbers["seven"] == 7 and numbers["zero"] == 0
