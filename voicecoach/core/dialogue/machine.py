@@ -1,0 +1,88 @@
+"""The Dialogue: `step(state, event, now) -> (state, actions)`, one event at a time, handed
+to the part that knows what to do with it."""
+
+from __future__ import annotations
+
+from voicecoach.core.events import (
+    Action, Began, DeviceChanged, Event, Heard, InputEnded, Interrupted, SpeechDone,
+    SpeechStarted, Tick,
+)
+from voicecoach.core.dialogue import commands, counting, flow, questions
+from voicecoach.core.dialogue.state import QUESTION, QUESTION_PHASES, STEP, Context, State
+from voicecoach.core.dialogue.turn import Turn
+
+
+class Dialogue:
+    """The coach's conversation for one session plan. `step` is pure."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def initial_state(self) -> State:
+        return State(items=self.ctx.plan.items)
+
+    def prerender(self) -> list[str]:
+        """Lines worth synthesising before they are needed, soonest first: the counting
+        vocabulary (a count must never wait for synthesis), then each exercise's own lines."""
+        items = self.ctx.plan.items
+        longest = max([i.hold_seconds or i.reps or 0 for i in items] + [10])
+        lines = counting.counting_lines(self.ctx.prompts, longest)
+        for item in items:
+            ex = self.ctx.catalog.get(item.exercise_id)
+            lines += [ex.setup, *ex.cues, ex.breathing]
+        return list(dict.fromkeys(lines))
+
+    def step(self, state: State, event: Event, now: float) -> tuple[State, list[Action]]:
+        t = Turn(self.ctx, state, now)
+        if state.ended:
+            return state, []
+        if isinstance(event, Began):
+            flow.welcome(t)
+        elif isinstance(event, Heard):
+            commands.heard(t, event.intent, event.source)
+        elif isinstance(event, Tick):
+            _tick(t, event.name)
+        elif isinstance(event, SpeechDone):
+            _speech_done(t, event)
+        elif isinstance(event, SpeechStarted):
+            pass
+        elif isinstance(event, InputEnded):
+            _input_ended(t)
+        elif isinstance(event, Interrupted):
+            flow.end(t, finished=False, reason="interrupted", speak=False)
+        elif isinstance(event, DeviceChanged):
+            # The workout goes on either way; a lost microphone is said aloud (typing works).
+            if event.device == "microphone":
+                t.say("mic_lost" if not event.ok else "mic_back", remember=False)
+        return t.finish()
+
+
+def _tick(t: Turn, name: str) -> None:
+    phase = t.s.phase
+    if name == QUESTION:
+        if phase in QUESTION_PHASES:
+            questions.timed_out(t)
+        elif phase == "welcome":
+            t.say("say_start_again")
+        elif phase == "paused":
+            t.say("still_paused")
+    elif name == STEP:
+        flow.step_due(t)
+
+
+def _speech_done(t: Turn, event: SpeechDone) -> None:
+    if event.utterance_id == t.s.safety_id and not event.cut:
+        t.set(safety_id=None)
+    if event.utterance_id == t.s.overlay:
+        t.set(overlay=None)
+    if event.utterance_id == t.s.awaiting:
+        t.cancel(STEP)
+        flow.speech_finished(t)
+
+
+def _input_ended(t: Turn) -> None:
+    t.set(input_ended=True)
+    if t.s.phase == "welcome":
+        flow.end(t, finished=False, reason="input ended", speak=False)
+    elif t.s.phase != "finished":
+        t.say("input_ended")
