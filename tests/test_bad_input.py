@@ -41,8 +41,9 @@ def one_line_error(capsys, argv: list[str]) -> str:
     return line
 
 
-def run(argv: list[str], home: Path, stdin: str = "", timeout: float = 60, prefix=()):
-    env = {**os.environ, "VOICECOACH_HOME": str(home), "PULSE_SERVER": "unix:/nonexistent"}
+def run(argv: list[str], home: Path, stdin: str = "", timeout: float = 60, prefix=(), **env):
+    env = {**os.environ, "VOICECOACH_HOME": str(home), "PULSE_SERVER": "unix:/nonexistent",
+           **env}
     return subprocess.run([*prefix, *VOICECOACH, *argv], input=stdin, capture_output=True,
                           text=True, timeout=timeout, env=env)
 
@@ -184,13 +185,19 @@ def test_doctor_reports_a_read_only_home_as_a_problem_with_a_fix(tmp_path):
     prefix = read_only_prefix(home)
     if prefix is None:
         pytest.skip("cannot make a read-only folder here (root without mount namespaces)")
-    proc = run(["doctor", "--seconds", "0"], home, prefix=prefix, timeout=120)
+    # The speech cache (the platform's, outside VOICECOACH_HOME) read-only and empty as well:
+    # speech must still be made, just not kept.
+    cache = home / "xdg-cache"
+    proc = run(["doctor", "--seconds", "0"], home, prefix=prefix, timeout=120,
+               XDG_CACHE_HOME=str(cache))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     out = proc.stdout
     assert f"[PROBLEM] history storage: cannot write {home}/data (" in out
     assert f"[PROBLEM] profile storage: cannot write {home}/config (" in out
     assert "fix: make it writable, or set VOICECOACH_HOME to a folder you own" in out
+    assert "[ok] speech (pyttsx3): rendered a test line" in out
+    assert f"[PROBLEM] speech cache: cannot write {cache}/voicecoach/speech (" in out
     workout = run(["workout", "--text", "--mute", "--only", "plank"], home, prefix=prefix)
     assert workout.returncode == 2 and "Traceback" not in workout.stderr
     [line] = workout.stderr.strip().splitlines()

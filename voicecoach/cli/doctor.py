@@ -174,17 +174,21 @@ def _cannot_write(where: Path) -> str | None:
 
 
 def check_storage() -> list[Finding]:
-    """The folders for the history and the profile can be written; what is saved there reads
-    back (a damaged file is named, with its line when known, and how to start afresh)."""
+    """The folders for the history, the profile and the speech cache can be written; what is
+    saved there reads back (a damaged file is named, with its line when known, and how to
+    start afresh)."""
+    from voicecoach.audio.render import default_cache_dir
+
+    own = "make it writable, or set VOICECOACH_HOME to a folder you own"
+    folders = (("history storage", paths.data_dir(), "", own),
+               ("profile storage", paths.config_dir(), "", own),
+               ("speech cache", default_cache_dir(), "; speech still works, each line made anew",
+                "make it writable, or set XDG_CACHE_HOME to a folder you own"))
     found = []
-    for part, where in (("history storage", paths.data_dir()),
-                        ("profile storage", paths.config_dir())):
+    for part, where, note, fix in folders:
         why = _cannot_write(where)
-        found.append(Finding(part, why is None,
-                             f"cannot write {where} ({why})" if why else
-                             f"{where} is writable (private to you)",
-                             "make it writable, or set VOICECOACH_HOME to a folder you own"
-                             if why else ""))
+        found.append(Finding(part, True, f"{where} is writable (private to you)") if why is None
+                     else Finding(part, False, f"cannot write {where} ({why}){note}", fix))
     try:
         settings = profile_mod.load()
         found.append(Finding("profile", True, "saved" if settings else
