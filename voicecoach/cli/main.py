@@ -83,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run the session clock F times faster (demos, tests)")
     w.add_argument("--transcript", metavar="FILE", type=options.output_file(),
                    help="write one JSON line per utterance")
+    w.add_argument("--quiet", action="store_true",
+                   help="no status line (exercise, set, count, time left) on the terminal")
     w.add_argument("--engine", default="sphinx", type=options.not_empty,
                    help="speech recognizer: sphinx (default, offline), vosk, whisper, "
                         "faster-whisper, google (online, needs --online)")

@@ -11,7 +11,7 @@ from typing import Any
 
 from voicecoach.cli.options import open_output
 from voicecoach.cli.voices import check_voice
-from voicecoach.session.console import notice
+from voicecoach.session.console import StatusLine, above_status, notice
 from voicecoach.core.catalog import load_catalog
 from voicecoach.session.clock import MonotonicClock
 from voicecoach.core.dialogue import Context, Dialogue
@@ -109,6 +109,16 @@ def _check_engine(name: str) -> str:
     return engine
 
 
+def _status_feed(args, catalog, prompts):
+    """The status line, in audio mode on a terminal unless --quiet. Not with --text: every
+    line is printed there and typing shares the terminal line the status would redraw."""
+    if args.text or getattr(args, "quiet", False) or not sys.stdout.isatty():
+        return None
+    from voicecoach.session.status import StatusFeed
+
+    return StatusFeed(catalog, prompts, StatusLine(sys.stdout))
+
+
 def workout(args) -> int:
     from voicecoach.store import history as history_mod
     from voicecoach.store import profile as profile_mod
@@ -148,13 +158,17 @@ def workout(args) -> int:
     loop = SessionLoop(
         dialogue, clock,
         speaker_factory=_make_speaker_factory(args, settings, clock, _prerender(dialogue, prompts)),
-        transcript_out=transcript, store=store, echo=print_line(sys.stdout),
+        transcript_out=transcript, store=store, echo=above_status(print_line(sys.stdout)),
     )
+    loop.on_state = status = _status_feed(args, catalog, prompts)
     listener = None
     keyboard: list = []
 
     def use_keyboard() -> None:
         if not keyboard:
+            if status is not None and sys.stdin.isatty():  # it would redraw over what is typed
+                loop.on_state = None
+                status.close()
             keyboard.append(read_keyboard(loop, sys.stdin, lambda text: parse(text, catalog)))
 
     if args.text:
@@ -182,6 +196,8 @@ def workout(args) -> int:
     try:
         outcome = loop.run()
     finally:
+        if status is not None:
+            status.close()
         if listener is not None:
             with contextlib.suppress(Exception):
                 listener.stop()
