@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from voicecoach.core.catalog import Catalog
-from voicecoach.core.dialogue import QUESTION_PHASES, _time_left
+from voicecoach.core.dialogue import QUESTION_PHASES
+from voicecoach.core.dialogue.dose import time_left
 from voicecoach.core.prompts import Prompts
 from voicecoach.session.console import StatusLine
 
@@ -55,7 +56,7 @@ def glance(state: Any, catalog: Catalog, now: float) -> Glance | None:
     base = s.saved if s.saved is not None else s
     index = base.index + 1 if base.phase == "rest" else base.index
     if not 0 <= index < len(base.items):
-        return Glance(s.phase, base.phase, seconds_left=_time_left(base, now)[1])
+        return Glance(s.phase, base.phase, seconds_left=time_left(base, now)[1])
     item = base.items[index]
     side = item.sides[base.side] if item.sides and 0 <= base.side < len(item.sides) else None
     return Glance(
@@ -63,7 +64,7 @@ def glance(state: Any, catalog: Catalog, now: float) -> Glance | None:
         name=catalog.get(item.exercise_id).name,
         side=side, set_no=base.set_no, sets=item.sets, done=base.done,
         target=item.hold_seconds or item.reps or 0, holding=bool(item.hold_seconds),
-        seconds_left=_time_left(base, now)[1],
+        seconds_left=time_left(base, now)[1],
     )
 
 
