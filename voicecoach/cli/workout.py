@@ -134,24 +134,7 @@ def workout(args) -> int:
     only = _only(args)
     history = history_mod.NullHistory() if args.no_history else history_mod.History.open()
     store = SessionStore(history)
-    today = date.today()
-
-    def build(profile: Profile, current) -> Dialogue:
-        """Today's plan and the workout dialogue for it (history session begun here)."""
-        dialogue = build_workout(args, catalog, prompts, profile, current, history.sessions(),
-                                 only, today)
-        store.begin(dialogue.ctx.plan, profile)
-        if not current.disclaimer_heard:  # the workout's welcome says it now: once is enough
-            profile_mod.save(replace(current, disclaimer_heard=True))
-        return dialogue
-
-    if settings is None and only is None and not args.cause:
-        dialogue = _first_run(args, prompts, build, profile_mod)
-    else:
-        current = settings or profile_mod.Settings(created=today)
-        if settings is None:  # saved by build() once the plan is made (e.g. --only checked)
-            current = replace(current, cause=args.cause or current.cause)
-        dialogue = build(_profile(args, current), current)
+    dialogue = plan_today(args, catalog, prompts, history, store, settings, only)
 
     clock = MonotonicClock(args.time_scale)
     transcript = open_output(args.transcript, "--transcript")
@@ -208,6 +191,31 @@ def workout(args) -> int:
         notice("stopped; the session so far is saved")
         return 130
     return 0
+
+
+def plan_today(args, catalog, prompts, history, store: SessionStore, settings, only) -> Dialogue:
+    """Today's dialogue: the first-run questions first when there is no profile yet (`settings`
+    None), else the workout planned from the profile and `args` (cause, level, minutes) and
+    `only`. Also used by the assistant skills (integrations/)."""
+    from voicecoach.store import profile as profile_mod
+
+    today = date.today()
+
+    def build(profile: Profile, current) -> Dialogue:
+        """Today's plan and the workout dialogue for it (history session begun here)."""
+        dialogue = build_workout(args, catalog, prompts, profile, current, history.sessions(),
+                                 only, today)
+        store.begin(dialogue.ctx.plan, profile)
+        if not current.disclaimer_heard:  # the workout's welcome says it now: once is enough
+            profile_mod.save(replace(current, disclaimer_heard=True))
+        return dialogue
+
+    if settings is None and only is None and not args.cause:
+        return _first_run(args, prompts, build, profile_mod)
+    current = settings or profile_mod.Settings(created=today)
+    if settings is None:  # saved by build() once the plan is made (e.g. --only checked)
+        current = replace(current, cause=args.cause or current.cause)
+    return build(_profile(args, current), current)
 
 
 def build_workout(args, catalog, prompts, profile: Profile, settings, past, only, today) -> Dialogue:
