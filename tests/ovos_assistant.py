@@ -72,7 +72,9 @@ class Assistant:
     def counts(self) -> list[tuple[str, float]]:
         """(text, session time) of every count played as a sound file."""
         run = self.skill.run
-        return list(run.speaker.played) if run and run.speaker else []
+        if run is None or run.speaker is None:
+            return []
+        return [(text, played) for text, _due, played in run.speaker.played]
 
     def now(self) -> float:
         return self.skill.run.clock.now()

@@ -47,7 +47,8 @@ def test_a_workout_through_the_real_pipeline(croft):
     skill = croft.plugin_skills[SKILL_ID].instance
 
     def utter(text: str) -> None:
-        croft.bus.emit(Message("recognizer_loop:utterance", {"utterances": [text], "lang": "en-US"}))
+        croft.bus.emit(Message("recognizer_loop:utterance",
+                               {"utterances": [text], "lang": "en-US"}))
 
     def spoken() -> list[str]:
         return [m.data["utterance"] for m in list(log) if "utterance" in m.data

@@ -154,7 +154,8 @@ class CoachRun:
             self.sounds = sounds
 
             def speaker(scheduler) -> AssistantSpeaker:
-                self.speaker = AssistantSpeaker(scheduler, self.clock, self.voice, sounds, self.alarm)
+                self.speaker = AssistantSpeaker(scheduler, self.clock, self.voice, sounds,
+                                                self.alarm)
                 return self.speaker
 
             self.loop = SessionLoop(dialogue, self.clock, speaker_factory=speaker, store=store)

@@ -115,7 +115,8 @@ class VoiceCoachSkill(ConversationalSkill):
         counts = str(self.settings.get("counts", defaults["counts"]))
         return RunOptions(
             minutes=min(max(minutes, MINUTES_RANGE[0]), MINUTES_RANGE[1]) if minutes else None,
-            cause=cause if cause in CAUSES else None,  # "ask": the profile's, or first-run questions
+            # "ask": the profile's cause, or the first-run questions when there is no profile
+            cause=cause if cause in CAUSES else None,
             counts=counts if counts in COUNTS else "voice",
             time_scale=self.time_scale,
             keepalive_every=min(KEEPALIVE_MAX, self._converse_timeout() / 5),
@@ -124,7 +125,8 @@ class VoiceCoachSkill(ConversationalSkill):
 
     def _converse_timeout(self) -> float:
         """Seconds the assistant keeps an active skill without a turn (as ovos-core reads it)."""
-        cfg = self.config_core.get("skills", {}).get("converse") or self.config_core.get("converse") or {}
+        core = self.config_core
+        cfg = core.get("skills", {}).get("converse") or core.get("converse") or {}
         return float((cfg.get("skill_timeouts") or {}).get(self.skill_id, cfg.get("timeout", 300)))
 
     def _ended(self, voice: BusVoice, error: Exception | None) -> None:

@@ -61,7 +61,7 @@ class AssistantSpeaker:
         self._busy_until = 0.0  # when the assistant's speech queue runs dry, by estimate
         self._counts: dict[int, int] = {}  # utterance id -> alarm handle, not yet played
         self._held: list[Utterance] = []  # lines said while a count waits: they follow it
-        self.played: list[tuple[str, float]] = []  # (text, session time) of every count played
+        self.played: list[tuple[str, float, float]] = []  # (text, due, played) of each count
 
     # ------------------------------------------------------------------ the loop's Speaker
 
@@ -121,7 +121,7 @@ class AssistantSpeaker:
                 self.voice.stop_speech()
             clip = self.sounds.clip(utt.text)
             self.voice.play(clip.path)
-            self.played.append((utt.text, now))
+            self.played.append((utt.text, due, now))
             end = now + clip.seconds  # session seconds, like every line (MutedSpeaker)
             self.scheduler.post(SpeechStarted(utt.id, now))
             self.scheduler.post_at(SpeechDone(utt.id), end)
