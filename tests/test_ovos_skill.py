@@ -171,6 +171,9 @@ def test_first_run_questions_and_safety_statement_by_voice(assistant):
     assert a.say("beginner")
     assert a.wait_spoken(line("say_start"))
     assert line("safety_full") in a.spoken()
+    # Questions open the assistant's microphone once said (no wake word for the answer).
+    listens = {m.data["utterance"]: m.data["expect_response"] for _, m in a.of_type("speak")}
+    assert listens[line("onboarding.cause_question")] and not listens[line("onboarding.disclaimer")]
     from voicecoach.store import profile
 
     assert profile.load().cause == "tight"

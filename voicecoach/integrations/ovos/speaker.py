@@ -103,7 +103,9 @@ class AssistantSpeaker:
         start = max(now, self._busy_until)
         end = start + timing.speech_seconds(utt.text)
         self._busy_until = end
-        self.voice.speak(utt.text, expect_response=utt.expects is not None)
+        # A question opens the assistant's microphone when it has been said: no wake word needed.
+        question = utt.kind == "question" or utt.expects is not None
+        self.voice.speak(utt.text, expect_response=question)
         h_start = self.scheduler.post_at(SpeechStarted(utt.id, start), start)
         h_done = self.scheduler.post_at(SpeechDone(utt.id), end)
         self._lines.append(_Line(utt.id, start, end, h_start, h_done))
