@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from voicecoach.understanding.grammar import default_catalog
+from voicecoach.understanding.templates import default_catalog
 from voicecoach.understanding.parser import describe, parse
 
 

@@ -15,6 +15,7 @@ Pain ("it hurts", "my back's killing me") is found the same way, after the red f
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -27,6 +28,7 @@ from voicecoach.core.intents import Intent
 from voicecoach.understanding.expand import TemplateError, expand_text
 from voicecoach.understanding.text import clauses, words
 
+_PLAIN = re.compile(r"^[a-z' ]*$")
 SAFETY_PATH = Path(__file__).resolve().parents[1] / "data" / "safety.yaml"
 
 GROUPS = (
