@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from voicecoach.understanding.model import MODEL_PATH  # noqa: E402
-from voicecoach.understanding.training import fit, training_set  # noqa: E402
+from voicecoach.understanding.training import train, training_set  # noqa: E402
 
 
 def main() -> int:
@@ -23,7 +23,7 @@ def main() -> int:
     rows = training_set()
     counts = collections.Counter(label for _, label in rows)
     t1 = time.perf_counter()
-    model = fit(rows)
+    model = train()
     t2 = time.perf_counter()
     data = model.to_bytes()
     MODEL_PATH.write_bytes(data)

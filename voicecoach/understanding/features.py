@@ -22,6 +22,7 @@ import yaml
 from text_to_num import alpha2digit
 
 from voicecoach.core.errors import DataFileError
+from voicecoach.understanding import typos
 from voicecoach.understanding.names import NameIndex, find_exercise
 from voicecoach.understanding.text import words
 
@@ -57,6 +58,7 @@ class Prepared:
     exercise: str | None  # catalog id named in the text
     numbers: tuple[int, ...]  # every number said, in order
     pain_score: int | None  # the number that answers "from zero to ten" (0-10), if any
+    guessed: bool = False  # a misspelt name or word was read as the nearest known one
 
 
 def _numbers(ws: list[str]) -> tuple[list[str], list[int], int | None]:
@@ -84,20 +86,28 @@ def _numbers(ws: list[str]) -> tuple[list[str], list[int], int | None]:
     return out, values, score
 
 
-def prepare(text: str, names: NameIndex | None) -> Prepared:
+def prepare(text: str, names: NameIndex | None, vocabulary: frozenset[str] = frozenset(),
+            preferred: frozenset[str] = frozenset()) -> Prepared:
+    """`vocabulary`: the words the classifier knows; other words may be typos of them (of
+    the `preferred` ones first)."""
     table = synonyms()
     ws: list[str] = []
     for w in words(text):
         ws.extend(table.get(w, (w,)))
     exercise = None
-    if names is not None:
+    guessed = False
+    if names is not None:  # before typos: a misspelt name is the name matcher's to find
         found = find_exercise(ws, names)
         if found is not None:
             exercise = found.exercise
+            guessed = found.score < 100
             ws = ws[:found.start] + [EXERCISE] + ws[found.end:]
+    fixed = typos.fix(ws, vocabulary, preferred)
+    guessed = guessed or fixed != ws
+    ws = [t for w in fixed for t in table.get(w, (w,))]
     # Numbers inside a name ("figure four") are gone by now: the name took them.
     ws, values, score = _numbers(ws)
-    return Prepared(tuple(ws), exercise, tuple(values), score)
+    return Prepared(tuple(ws), exercise, tuple(values), score, guessed)
 
 
 def features(tokens: tuple[str, ...]) -> dict[str, float]:

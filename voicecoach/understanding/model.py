@@ -51,6 +51,26 @@ class LinearModel:
     # here so parsing needs neither the templates nor hassil's expansion of them.
     exact: dict[str, str] = field(default_factory=dict)
     contexts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The words of the examples as written (before slips were added): what a typo may mean.
+    words: frozenset[str] = frozenset()
+    skip_words: tuple[tuple[str, ...], ...] = ()  # fillers around a template sentence
+
+    def template_label(self, tokens: tuple[str, ...]) -> tuple[str | None, bool]:
+        """The label of the template sentence the tokens are, and whether fillers at the
+        ends had to go first ("um, pause please")."""
+        label = self.exact.get(" ".join(tokens))
+        if label is not None:
+            return label, False
+        ws, changed = list(tokens), True
+        while ws and changed:
+            changed = False
+            for s in self.skip_words:
+                n = len(s)
+                if len(ws) > n and tuple(ws[:n]) == s:
+                    ws, changed = ws[n:], True
+                elif len(ws) > n and tuple(ws[-n:]) == s:
+                    ws, changed = ws[:-n], True
+        return (self.exact.get(" ".join(ws)), True) if len(ws) < len(tokens) else (None, False)
 
     def probabilities(self, tokens: tuple[str, ...]) -> np.ndarray:
         feats = features(tokens)
@@ -69,8 +89,8 @@ class LinearModel:
         return [(self.labels[i], float(p[i])) for i in order]
 
     def vocabulary(self) -> frozenset[str]:
-        """The words seen in training (word unigram features)."""
-        return frozenset(f[2:] for f in self.index if f.startswith("w "))
+        """The words of the training examples as written."""
+        return self.words
 
     def to_bytes(self) -> bytes:
         names = sorted(self.index, key=self.index.get)
@@ -81,7 +101,9 @@ class LinearModel:
                             fingerprint=np.array(self.fingerprint),
                             exact_keys=np.array(list(self.exact) or [""]),
                             exact_labels=np.array(list(self.exact.values()) or [""]),
-                            contexts=np.array(json.dumps(self.contexts)))
+                            contexts=np.array(json.dumps(self.contexts)),
+                            words=np.array(sorted(self.words) or [""]),
+                            skip_words=np.array([" ".join(s) for s in self.skip_words] or [""]))
         return buf.getvalue()
 
     @staticmethod
@@ -95,11 +117,13 @@ class LinearModel:
                 fp = str(z["fingerprint"])
                 exact = dict(zip(z["exact_keys"].tolist(), z["exact_labels"].tolist()))
                 contexts = {k: tuple(v) for k, v in json.loads(str(z["contexts"])).items()}
+                vocab = frozenset(z["words"].tolist()) - {""}
+                skip = tuple(tuple(s.split()) for s in z["skip_words"].tolist() if s)
         except (OSError, KeyError, ValueError) as err:
             raise DataFileError(source, f"not a voicecoach model: {err}") from None
         exact.pop("", None)
         return LinearModel(labels, {n: i for i, n in enumerate(names)}, coef, intercept, fp,
-                           exact, contexts)
+                           exact, contexts, vocab, skip)
 
 
 def load_model(path: Path = MODEL_PATH) -> LinearModel | None:

@@ -32,6 +32,7 @@ class NameIndex:
     ids: tuple[str, ...]  # keys[i] names ids[i]
     exact: dict[str, str]
     squashed: dict[str, str]  # names without spaces ("birddog"), for run-together typing
+    anagrams: dict[str, str]  # one-word names by their sorted letters ("plnak" -> plank)
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,9 @@ def name_index(catalog) -> NameIndex:
             pairs.setdefault(" ".join(words(said)), ex_id)
         pairs.pop("", None)
         index = NameIndex(tuple(pairs), tuple(pairs.values()), dict(pairs),
-                          {k.replace(" ", ""): v for k, v in pairs.items()})
+                          {k.replace(" ", ""): v for k, v in pairs.items()},
+                          {"".join(sorted(k)): v for k, v in pairs.items()
+                           if " " not in k and len(k) >= 4})
         hit = (catalog, index)
         if len(_cache) > 8:
             _cache.clear()
@@ -86,6 +89,8 @@ def find_exercise(ws: list[str], index: NameIndex) -> Found | None:
                 continue
             text = " ".join(run)
             ex_id = index.exact.get(text) or index.squashed.get(text.replace(" ", ""))
+            if ex_id is None and length == 1 and len(text) >= 4:
+                ex_id = index.anagrams.get("".join(sorted(text)))
             if ex_id is not None:
                 found = Found(start, start + length, ex_id, 100.0 + 2 * length)
             elif len(text) >= MIN_FUZZY_CHARS:

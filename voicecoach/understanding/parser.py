@@ -26,17 +26,21 @@ from voicecoach.understanding.names import name_index
 from voicecoach.understanding.templates import default_catalog
 
 CONF_TEMPLATE = 1.0
+CONF_TEMPLATE_FILLERS = 0.95  # a template sentence once fillers at its ends are dropped
+CONF_GUESSED = 0.8  # ... with a misspelt word or name read as the nearest known one
 # The classifier's label stands when its probability is at least THRESHOLD and beats the
 # runner-up by MARGIN. Commands that are costly when wrong (they end or move the session) need
 # more; the dialogue also confirms next/previous/goto below 0.75 (CONFIRM_BELOW).
 THRESHOLD = 0.5
 MARGIN = 0.15
 STRICT = {"stop": 0.6, "next": 0.6, "previous": 0.6, "goto": 0.6}
-# In a question's context the expected answers need less (the question primes them).
-CONTEXT_THRESHOLD = 0.3
+# In a question's context the expected answers compete among themselves (and `none`): the
+# best needs this share of their probability, and a little of the whole.
+CONTEXT_THRESHOLD = 0.6
+CONTEXT_MIN = 0.03
 # The classifier also knows warning signs, as a net under the safety lists: it may raise one
 # the lists missed, at this lower bar (missing a red flag costs the most).
-SAFETY_NET = 0.35
+SAFETY_NET = 0.6
 ALWAYS = ("stop", "pause", "help", "repeat", "pain", "red_flag")
 
 
@@ -54,6 +58,11 @@ def classifier() -> LinearModel:
 @functools.lru_cache(maxsize=1)
 def _known_words() -> frozenset[str]:
     return classifier().vocabulary()
+
+
+@functools.lru_cache(maxsize=1)
+def _command_words() -> frozenset[str]:
+    return frozenset(w for k in classifier().exact for w in k.split())
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,9 @@ def _allowed(context: str | None) -> frozenset[str] | None:
 
 def _classify(text: str, prepared: Prepared, context: str | None) -> Intent:
     ranked = classifier().ranked(prepared.tokens)
+    if safety.denied(text, known=_known_words()):  # "that's not painful": not pain
+        ranked = [(label, p) for label, p in ranked
+                  if label.partition(":")[0] not in ("pain", "red_flag")]
     allowed = _allowed(context)
     net = [(label, p) for label, p in ranked if label.startswith("red_flag")]
     if net and net[0][1] >= SAFETY_NET:
@@ -96,12 +108,15 @@ def _classify(text: str, prepared: Prepared, context: str | None) -> Intent:
         if not (top in ALWAYS and p >= THRESHOLD):
             return Intent("number", {"value": prepared.pain_score}, text, max(p, 0.6))
     if allowed is not None and context != "command":
+        # Within the question's answers (and none), which does the classifier prefer?
         fit = [(label, p) for label, p in ranked
                if label.partition(":")[0] in allowed or label == "none"]
-        if fit and fit[0][0] != "none" and fit[0][1] >= CONTEXT_THRESHOLD:
+        total = sum(p for _, p in fit)
+        if fit and fit[0][0] != "none" and total > 0 and fit[0][1] >= CONTEXT_MIN and (
+                fit[0][1] / total >= CONTEXT_THRESHOLD):
             found = _Label.of(fit[0][0], prepared)
             if found is not None:
-                return Intent(found.intent, found.slots, text, fit[0][1])
+                return Intent(found.intent, found.slots, text, fit[0][1] / total)
         ranked = fit or ranked
     (label, p), runner = ranked[0], (ranked[1][1] if len(ranked) > 1 else 0.0)
     intent = label.partition(":")[0]
@@ -123,21 +138,23 @@ def parse(text: str, catalog=None, context: str | None = None) -> Intent:
         return no_intent(text)
     sign = safety.check(text, known=_known_words())
     catalog = catalog if catalog is not None else default_catalog()
-    prepared = prepare(text, name_index(catalog))
+    prepared = prepare(text, name_index(catalog), _known_words(), _command_words())
     if sign is not None and sign.intent == "red_flag":
         return sign.to_intent(text)
+    label, fillers = classifier().template_label(prepared.tokens)
     if sign is not None:  # pain; unless it is a pain score ("my pain is about a five")
-        if prepared.pain_score is None:
+        score = prepared.pain_score
+        said = label or classifier().ranked(prepared.tokens)[0][0]
+        if score is None or (context != "number" and said != "number"):
             return sign.to_intent(text)
-        if context != "number" and classifier().ranked(prepared.tokens)[0][0] != "number":
-            return sign.to_intent(text)
-        return Intent("number", {"value": prepared.pain_score}, text, 0.9)
-    label = classifier().exact.get(" ".join(prepared.tokens))
+        return Intent("number", {"value": score}, text, 0.9)
     allowed = _allowed(context)
     if label is not None and (allowed is None or label.partition(":")[0] in allowed):
         found = _Label.of(label, prepared)
         if found is not None:
-            return Intent(found.intent, found.slots, text, CONF_TEMPLATE)
+            conf = CONF_TEMPLATE_FILLERS if fillers else CONF_TEMPLATE
+            return Intent(found.intent, found.slots, text,
+                          conf * CONF_GUESSED if prepared.guessed else conf)
     return _classify(text, prepared, context)
 
 

@@ -35,7 +35,7 @@ GROUPS = (
     "sensation", "sensation_with_region", "leg_sensation", "nerve_pain", "weakness",
     "function_loss", "body_region", "leg_region", "urgent_region", "urgent_alone",
     "continence_organ", "toilet", "toilet_problem", "pain", "negators", "negation_verbs",
-    "resolved", "pain_history", "not_signs", "not_typos",
+    "hedges", "resolved", "pain_history", "not_signs", "not_typos",
 )
 # Groups whose words a typo may stand for ("tinglng", "bladdr"): only signs, never regions.
 TYPO_GROUPS = ("sensation", "nerve_pain", "weakness", "urgent_alone", "continence_organ",
@@ -174,19 +174,23 @@ class _Utterance:
         self.cl = [_mask(_fix_typos(ws, c, known), c) for ws in clauses(text)]
         self.hits: dict[str, list[tuple[int, int, int]]] = {
             name: [(ci, s, e) for ci, ws in enumerate(self.cl) for s, e in c[name].find(ws)]
-            for name in GROUPS if name not in ("not_signs", "not_typos")}
-        self._neg = {w for ph in c["negators"].phrases for w in ph}
+            for name in GROUPS if name not in ("not_signs", "not_typos", "hedges")}
+        # A negation is one word ("no", "never"); "no more", "free of" begin with one.
+        self._neg = {ph[0] for ph in c["negators"].phrases}
         self._small = {w for ph in c["negation_verbs"].phrases for w in ph}
+        self._hedges = {ph[0] for ph in c["hedges"].phrases}
 
     def negated(self, hit: tuple[int, int, int]) -> bool:
         ci, s, e = hit
         ws = self.cl[ci]
         for j in range(s - 1, max(-1, s - 1 - NEGATION_REACH), -1):
             if ws[j] in self._neg:
-                return True
+                return j + 1 >= len(ws) or ws[j + 1] not in self._hedges
             if ws[j] not in self._small:
                 break
+        # "the tingling has gone" - but not "has not gone", "hasn't completely gone".
         return any(ci == rci and e <= rs <= e + RESOLVED_REACH
+                   and not any(w in self._neg for w in ws[e:rs])
                    for rci, rs, _ in self.hits["resolved"])
 
     def live(self, group: str) -> list[tuple[int, int, int]]:
@@ -199,6 +203,16 @@ class _Utterance:
 
     def anywhere(self, group: str) -> bool:
         return bool(self.hits[group])
+
+
+def denied(text: str, concepts: Concepts | None = None,
+           known: Iterable[str] = frozenset()) -> bool:
+    """Pain or a sign is named but every mention is denied or past ("it doesn't hurt",
+    "the tingling has gone"): the classifier must not read it as pain or a red flag."""
+    u = _Utterance(text, concepts or load_concepts(), frozenset(known))
+    named = [h for g in ("pain", "sensation", "nerve_pain", "function_loss")
+             for h in u.hits[g]]
+    return bool(named) and all(u.negated(h) for h in named)
 
 
 def check(text: str, concepts: Concepts | None = None,

@@ -120,7 +120,12 @@ def parse_templates(data: Any, path: str) -> Templates:
             raise DataFileError(path, f"unknown intent {intent!r}")
         for item in body.data:
             fixed = _fixed(intent, item.slots or {}, path)
-            for text, sentence in zip(item.sentence_texts, item.sentences):
+            try:
+                parsed_sentences = item.sentences  # hassil parses them when first asked
+            except Exception as err:
+                raise DataFileError(path, f"{intent}: hassil cannot read a template: {err}"
+                                    ) from None
+            for text, sentence in zip(item.sentence_texts, parsed_sentences):
                 t = Template(intent, text, sentence, fixed)
                 _check_template(t, parsed.expansion_rules, numbers, path)
                 templates.append(t)
@@ -195,9 +200,11 @@ def default_catalog():
     return load_catalog()
 
 
-def exercise_values(catalog) -> tuple[tuple[str, str], ...]:
+def exercise_values(catalog, templates: Templates | None = None) -> tuple[tuple[str, str], ...]:
     """(spoken name, catalog id) for every name and alias, names as written ("child's pose":
-    the recognizer's dictionary spells it so), in a stable order, one per spoken form."""
+    the recognizer's dictionary spells it so) with digits as words ("figure 4" -> "figure
+    four"), in a stable order, one per spoken form."""
+    spoken_number = {str(n): w for w, n in (templates or load_templates()).numbers}
     seen: dict[str, tuple[str, str]] = {}
     said: list[tuple[str, str]] = []
     for ex in catalog:
@@ -205,14 +212,14 @@ def exercise_values(catalog) -> tuple[tuple[str, str], ...]:
                  (ex.id.replace("-", " "), ex.id)]
     said += sorted(catalog.names().items())
     for text, ex_id in said:
-        spoken = " ".join(text.lower().replace("-", " ").split())
+        spoken = " ".join(spoken_number.get(w, w) for w in text.lower().replace("-", " ").split())
         if key(spoken):
             seen.setdefault(key(spoken), (spoken, ex_id))
     return tuple(seen.values())
 
 
 def slot_lists(catalog, templates: Templates) -> dict[str, ListValues]:
-    return {"exercise": exercise_values(catalog), "number": templates.numbers}
+    return {"exercise": exercise_values(catalog, templates), "number": templates.numbers}
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,10 @@ FILLERS_AFTER = ("please", "thanks", "mate", "now", "then", "coach", "ok", "yeah
 NUMBER_FORMS = tuple(f"{w}" for w in ("zero", "one", "two", "three", "four", "five", "six",
                                       "seven", "eight", "nine", "ten")) + tuple(
     str(n) for n in range(11))
-# Labels whose examples must not get a filler: a bare "okay" is yes, "please" too.
-NO_FILLER = frozenset({"yes", "no", "none"})
+# Answers get only fillers that are no answer themselves ("okay" alone is yes); chatter none.
+ANSWER_LABELS = frozenset({"yes", "no"})
+ANSWER_BEFORE = ("um", "uh", "er", "hmm", "hey coach", "coach", "well", "oh", "erm")
+ANSWER_AFTER = ("please", "coach", "thanks", "mate", "thank you")
 
 
 def template_label(intent: str, slots: dict) -> str:
@@ -118,13 +120,16 @@ def typo(text: str, rng: random.Random) -> str:
 
 def varied(text: str, label: str, rng: random.Random) -> Iterator[str]:
     yield text
+    answer = label in ANSWER_LABELS
+    before = ANSWER_BEFORE if answer else FILLERS_BEFORE
+    after = ANSWER_AFTER if answer else FILLERS_AFTER
     for _ in range(VARIANTS):
         t = text
         roll = rng.random()
-        if label not in NO_FILLER and roll < 0.35:
-            t = f"{rng.choice(FILLERS_BEFORE)} {t}"
-        elif label not in NO_FILLER and roll < 0.6:
-            t = f"{t} {rng.choice(FILLERS_AFTER)}"
+        if label != "none" and roll < 0.35:
+            t = f"{rng.choice(before)} {t}"
+        elif label != "none" and roll < 0.6:
+            t = f"{t} {rng.choice(after)}"
         if rng.random() < 0.5:
             t = typo(t, rng)
         if t != text:
@@ -134,15 +139,22 @@ def varied(text: str, label: str, rng: random.Random) -> Iterator[str]:
 def training_set(templates: Templates | None = None,
                  examples_path: Path = EXAMPLES_PATH) -> list[tuple[tuple[str, ...], str]]:
     """(tokens, label) for every example and its variants, deduplicated, in a stable order."""
+    rows, _ = _training_set(templates, examples_path)
+    return rows
+
+
+def _training_set(templates: Templates | None, examples_path: Path):
     rng = random.Random(SEED)
     templates = templates or load_templates()
     seen: dict[tuple[str, ...], str] = {}
+    clean: set[str] = set()
     for source in (template_examples(templates, rng), written_examples(examples_path, rng)):
         for text, label in source:
+            clean.update(_tokens(text))
             for t in varied(text, label, rng):
-                tokens = _tokens(t)
-                seen.setdefault(tokens, label)  # the first meaning given wins
-    return list(seen.items())
+                seen.setdefault(_tokens(t), label)  # the first meaning given wins
+    clean -= {EXERCISE, NUMBER}
+    return list(seen.items()), frozenset(clean)
 
 
 def _tokens(text: str) -> tuple[str, ...]:
@@ -167,8 +179,8 @@ def exact_table(templates: Templates) -> dict[str, str]:
     return {k: v for k, v in table.items() if k not in clash}
 
 
-def fit(rows: list[tuple[tuple[str, ...], str]],
-        templates: Templates | None = None) -> LinearModel:
+def fit(rows: list[tuple[tuple[str, ...], str]], templates: Templates | None = None,
+        vocabulary: frozenset[str] = frozenset()) -> LinearModel:
     """Logistic regression over the features (scikit-learn, imported only here)."""
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
@@ -194,8 +206,10 @@ def fit(rows: list[tuple[tuple[str, ...], str]],
     templates = templates or load_templates()
     return LinearModel(tuple(labels), {n: i for i, n in enumerate(kept)}, coef[keep],
                        clf.intercept_.astype(np.float32), fingerprint(),
-                       exact_table(templates), dict(templates.contexts))
+                       exact_table(templates), dict(templates.contexts), vocabulary,
+                       tuple(tuple(_tokens(" ".join(s))) for s in templates.skip_words))
 
 
 def train(templates: Templates | None = None) -> LinearModel:
-    return fit(training_set(templates), templates)
+    rows, vocabulary = _training_set(templates, EXAMPLES_PATH)
+    return fit(rows, templates, vocabulary)
