@@ -242,7 +242,7 @@ def check(text: str, concepts: Concepts | None = None,
     if u.live("nerve_pain"):
         felt.append("nerve_pain")
 
-    if u.live("toilet") and (problems or felt):
+    if u.hits["toilet"] and (problems or felt):
         return Sign("red_flag", True, "toilet")
     if felt and urgent_place:
         # Pain running from the buttock down the leg is sciatica-like, not saddle numbness.
