@@ -149,7 +149,8 @@ def workout(args) -> int:
 
     def use_keyboard() -> None:
         if not keyboard:
-            keyboard.append(read_keyboard(loop, sys.stdin, lambda text: parse(text, catalog)))
+            keyboard.append(read_keyboard(
+                loop, sys.stdin, lambda text, context: parse(text, catalog, context=context)))
 
     if args.text:
         use_keyboard()
