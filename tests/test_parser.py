@@ -197,7 +197,6 @@ NOT_COMMANDS = [
     "the radiator is hot",
     "I can't feel the stretch much",
     "that's not painful",
-    "I forgot my glasses",
     "the post is here",
     "my sister is coming round",
     "have you seen the remote",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass
 
 from voicecoach.core.intents import Intent, no_intent
@@ -28,6 +29,7 @@ from voicecoach.understanding.templates import default_catalog
 CONF_TEMPLATE = 1.0
 CONF_TEMPLATE_FILLERS = 0.95  # a template sentence once fillers at its ends are dropped
 CONF_GUESSED = 0.8  # ... with a misspelt word or name read as the nearest known one
+CONF_CLAUSE = 0.7  # one clause of a run-on is a template sentence
 # The classifier's label stands when its probability is at least THRESHOLD and beats the
 # runner-up by MARGIN. Commands that are costly when wrong (they end or move the session) need
 # more; the dialogue also confirms next/previous/goto below 0.75 (CONFIRM_BELOW).
@@ -39,7 +41,8 @@ STRICT = {"stop": 0.6, "next": 0.6, "previous": 0.6, "goto": 0.6}
 CONTEXT_THRESHOLD = 0.6
 CONTEXT_MIN = 0.03
 # The classifier also knows warning signs, as a net under the safety lists: it may raise one
-# the lists missed, at this lower bar (missing a red flag costs the most).
+# the lists missed, when the text names a body part (missing a red flag costs the most; "I
+# forgot my glasses" must not end the session).
 SAFETY_NET = 0.6
 ALWAYS = ("stop", "pause", "help", "repeat", "pain", "red_flag")
 
@@ -99,6 +102,8 @@ def _classify(text: str, prepared: Prepared, context: str | None) -> Intent:
         ranked = [(label, p) for label, p in ranked
                   if label.partition(":")[0] not in ("pain", "red_flag")]
     allowed = _allowed(context)
+    if not safety.names_the_body(text):  # the classifier's red flags need a body part
+        ranked = [(label, p) for label, p in ranked if not label.startswith("red_flag")]
     net = [(label, p) for label, p in ranked if label.startswith("red_flag")]
     if net and net[0][1] >= SAFETY_NET:
         found = _Label.of(net[0][0], prepared)
@@ -155,7 +160,37 @@ def parse(text: str, catalog=None, context: str | None = None) -> Intent:
             conf = CONF_TEMPLATE_FILLERS if fillers else CONF_TEMPLATE
             return Intent(found.intent, found.slots, text,
                           conf * CONF_GUESSED if prepared.guessed else conf)
-    return _classify(text, prepared, context)
+    found = _classify(text, prepared, context)
+    if found.is_none:
+        return _command_in_a_clause(text, catalog, context) or found
+    return found
+
+
+# Answers are left out: "no, I'll call you back" is chatter, not the answer no.
+_CLAUSE_LABELS_SKIPPED = ("yes", "no", "number")
+
+
+def _command_in_a_clause(text: str, catalog, context: str | None) -> Intent | None:
+    """A run-on whose one clause is a command sentence of the templates ("louder, I'm across
+    the room", "oops, too far, go back"): that command, a little less sure."""
+    parts = [p for p in re.split(r"[,.;!?]+|\s-\s", text) if p.strip()]
+    if len(parts) < 2:
+        return None
+    allowed = _allowed(context)
+    hits = []
+    for part in parts:
+        prepared = prepare(part, name_index(catalog), _known_words(), _command_words())
+        label, _ = classifier().template_label(prepared.tokens)
+        if label is None or label.partition(":")[0] in _CLAUSE_LABELS_SKIPPED:
+            continue
+        if allowed is not None and label.partition(":")[0] not in allowed:
+            continue
+        found = _Label.of(label, prepared)
+        if found is not None:
+            hits.append(found)
+    if len({(h.intent, tuple(sorted(h.slots.items()))) for h in hits}) != 1:
+        return None  # none, or two different commands: too unsure
+    return Intent(hits[0].intent, hits[0].slots, text, CONF_CLAUSE)
 
 
 def describe(intent: Intent) -> str:

@@ -215,6 +215,14 @@ def denied(text: str, concepts: Concepts | None = None,
     return bool(named) and all(u.negated(h) for h in named)
 
 
+def names_the_body(text: str, concepts: Concepts | None = None) -> bool:
+    """A body part, the saddle area or the toilet is named: where a sign the lists do not
+    know could hide ("my calf feels all wobbly and wrong")."""
+    u = _Utterance(text, concepts or load_concepts(), frozenset())
+    return any(u.hits[g] for g in ("body_region", "leg_region", "urgent_region", "toilet",
+                                   "continence_organ"))
+
+
 def check(text: str, concepts: Concepts | None = None,
           known: Iterable[str] = frozenset()) -> Sign | None:
     """The warning sign or pain in `text`, or None. `known` are real words that must never be
