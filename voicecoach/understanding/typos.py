@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import re
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+_HEAD = re.compile(r"^([^\s(]+)", re.M)  # "word" of "word(2) W ER D"
 MIN_LEN = 4  # shorter words are too easy to "correct" into something else
 CUTOFF = 80.0  # rapidfuzz ratio against a word the classifier knows
 CUTOFF_NO_DICTIONARY = 88.0
@@ -28,11 +30,10 @@ def english_words() -> frozenset[str]:
     path = (Path(list(spec.submodule_search_locations)[0]) / "model" / "en-us"
             / "cmudict-en-us.dict")
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return frozenset(line.split(" ", 1)[0].split("(", 1)[0].replace("'", "")
-                             for line in f)
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return frozenset()
+    return frozenset(_HEAD.findall(text.replace("'", "")))
 
 
 @functools.lru_cache(maxsize=4)
@@ -57,13 +58,17 @@ def fix(tokens: list[str], vocabulary: frozenset[str],
     templates' words."""
     if not vocabulary:
         return tokens
-    english = english_words()
-    words, anagrams = _index(vocabulary, english, preferred)
     out = []
     for w in tokens:
-        if len(w) < MIN_LEN or not w.isalpha() or (w in english if english else w in vocabulary):
+        # Command words are English: no need to read the word list for "stop" or "pause".
+        if len(w) < MIN_LEN or not w.isalpha() or w in preferred:
             out.append(w)
             continue
+        english = english_words()
+        if w in english if english else w in vocabulary:
+            out.append(w)
+            continue
+        words, anagrams = _index(vocabulary, english, preferred)
         swapped = anagrams.get("".join(sorted(w)))  # "stpo", "hlep": letters swapped
         if swapped is not None:
             out.append(swapped)
