@@ -24,7 +24,6 @@ import datetime as dt
 import json
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
@@ -34,7 +33,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-BEGIN, END = "<!-- nlu:begin -->", "<!-- nlu:end -->"
+sys.path.insert(0, str(REPO / "scripts"))
+
+from bench_common import write_section  # noqa: E402
 COSTLY = ("stop", "next", "previous", "goto")
 METHOD = """Method and limits: parsed with no listening context (as `voicecoach parse`). dev was
 used to find *kinds* of failure (its lines are not copied into the training phrasings; the
@@ -194,17 +195,6 @@ def per_label(sets: dict[str, tuple[dict, dict]]) -> list[str]:
     return out
 
 
-def write_section(path: Path, body: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    section = f"{BEGIN}\n## Understanding (text -> intent)\n\n{body}\n{END}"
-    if BEGIN in text and END in text:
-        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda m: section, text,
-                      flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text)
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("--dev", type=Path, default=REPO.parent / "shared" / "nlu" / "dev.tsv")
@@ -262,7 +252,7 @@ def main(argv=None) -> int:
             print(f"--- misses, new, {name}")
             print("\n".join(new["misses"]))
     if not a.no_write:
-        write_section(REPO / "BENCHMARKS.md", body)
+        write_section(REPO / "BENCHMARKS.md", "nlu", "Understanding (text -> intent)", body)
     return 0
 
 

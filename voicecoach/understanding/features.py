@@ -18,11 +18,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from text_to_num import alpha2digit
 
 from voicecoach.core.errors import DataFileError
 from voicecoach.understanding import typos
+from voicecoach.understanding.datafile import read_yaml
 from voicecoach.understanding.names import NameIndex, find_exercise
 from voicecoach.understanding.text import words
 
@@ -41,12 +41,7 @@ _ORDINAL_WORDS = {"1": "first", "2": "second", "3": "third"}
 
 @functools.lru_cache(maxsize=2)
 def synonyms(path: str | Path = SYNONYMS_PATH) -> dict[str, tuple[str, ...]]:
-    try:
-        data = yaml.load(Path(path).read_text(encoding="utf-8"),
-                         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, yaml.YAMLError) as err:
-        raise DataFileError(str(path), f"cannot read: {err}") from None
-    table = (data or {}).get("synonyms")
+    table = (read_yaml(path) or {}).get("synonyms")
     if not isinstance(table, dict):
         raise DataFileError(str(path), "expected 'synonyms:' with word: replacement")
     return {str(k): tuple(words(str(v))) for k, v in table.items()}

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-import yaml
 from rapidfuzz import fuzz, process
 
 from voicecoach.core.errors import DataFileError
 from voicecoach.core.intents import Intent
+from voicecoach.understanding.datafile import read_yaml
 from voicecoach.understanding.expand import TemplateError, expand_text
 from voicecoach.understanding.text import clauses, words
 
@@ -120,15 +120,7 @@ def parse_concepts(data, path: str) -> Concepts:
 
 @functools.lru_cache(maxsize=4)
 def load_concepts(path: str | Path = SAFETY_PATH) -> Concepts:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as err:
-        raise DataFileError(str(path), f"cannot read: {err.strerror or err}") from None
-    try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as err:
-        raise DataFileError(str(path), f"not valid YAML: {err}") from None
-    return parse_concepts(data, str(path))
+    return parse_concepts(read_yaml(path), str(path))
 
 
 # ------------------------------------------------------------------------------------------

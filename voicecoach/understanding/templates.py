@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
 from hassil import Intents
 from hassil.expression import Sentence
 
 from voicecoach.core.errors import DataFileError, UserError
 from voicecoach.core.intents import COMMANDS, Intent, no_intent
+from voicecoach.understanding.datafile import read_yaml
 from voicecoach.understanding.expand import ListValues, TemplateError, expand
 from voicecoach.understanding.text import key, words
 
@@ -165,15 +165,7 @@ def _check_template(t: Template, rules, numbers, path: str) -> None:
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(path: str, mtime: float) -> Templates:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as err:
-        raise DataFileError(path, f"cannot read: {err.strerror or err}") from None
-    try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as err:
-        raise DataFileError(path, f"not valid YAML: {err}") from None
-    return parse_templates(data, path)
+    return parse_templates(read_yaml(path), path)
 
 
 def load_templates(path: str | Path = COMMANDS_PATH) -> Templates:

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
-import yaml
 
 from voicecoach.core.errors import DataFileError
+from voicecoach.understanding.datafile import read_yaml
 from voicecoach.understanding.expand import TemplateError, expand, expand_text
 from voicecoach.understanding.features import EXERCISE, NUMBER, features, prepare
 from voicecoach.understanding.model import LinearModel, TRAINING_FILES, fingerprint
@@ -76,12 +76,7 @@ def template_examples(templates: Templates, rng: random.Random) -> Iterator[tupl
 
 
 def load_examples(path: Path = EXAMPLES_PATH) -> dict[str, list[str]]:
-    try:
-        data = yaml.load(Path(path).read_text(encoding="utf-8"),
-                         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, yaml.YAMLError) as err:
-        raise DataFileError(str(path), f"cannot read: {err}") from None
-    table = (data or {}).get("examples")
+    table = (read_yaml(path) or {}).get("examples")
     if not isinstance(table, dict):
         raise DataFileError(str(path), "expected 'examples:' with label: [phrasings]")
     return {str(k): [str(x) for x in v or ()] for k, v in table.items()}
