@@ -353,3 +353,11 @@ def test_every_command_comes_out_of_the_parser_and_reaches_the_dialogue(catalog,
     drv = reach("holding")
     actions = drv.send(Heard(got, "text"))
     assert said(actions) or any(isinstance(a, (AdjustVoice, End)) for a in actions), name
+
+
+def test_cli_parses_in_a_listening_context():
+    done = run_cli("--json", "--context", "yes_no", "if you must")
+    assert done.returncode == 0 and json.loads(done.stdout) == {"intent": "yes", "slots": {}}
+    bad = run_cli("--context", "shouting", "stop")
+    assert bad.returncode == 2 and "unknown context 'shouting'" in bad.stderr
+    assert "Traceback" not in bad.stderr

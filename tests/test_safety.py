@@ -121,6 +121,13 @@ def test_the_parser_gives_the_public_shapes():
     assert parse("my calf has gone numb").confidence == 1.0  # never confirmed first
 
 
+def test_the_expanded_copy_read_at_start_up_matches_the_lists():
+    cache = safety.CACHE_PATH.read_text()
+    assert cache == safety.compiled(), "run `python scripts/train_nlu.py` after editing safety.yaml"
+    assert safety.load_concepts() == safety.parse_concepts(
+        yaml.safe_load(safety.SAFETY_PATH.read_text()), "safety.yaml")
+
+
 def test_every_group_needs_a_reason(tmp_path):
     data = yaml.safe_load(safety.SAFETY_PATH.read_text())
     data["groups"]["sensation"]["reason"] = ""

@@ -19,12 +19,12 @@ import json
 import re
 from dataclasses import dataclass
 
+from voicecoach.core.catalog import load_catalog
 from voicecoach.core.intents import Intent, no_intent
 from voicecoach.understanding import safety
 from voicecoach.understanding.features import Prepared, prepare
 from voicecoach.understanding.model import LinearModel, load_model
 from voicecoach.understanding.names import name_index
-from voicecoach.understanding.templates import default_catalog
 
 CONF_TEMPLATE = 1.0
 CONF_TEMPLATE_FILLERS = 0.95  # a template sentence once fillers at its ends are dropped
@@ -142,7 +142,7 @@ def parse(text: str, catalog=None, context: str | None = None) -> Intent:
     if not text or not text.strip():
         return no_intent(text)
     sign = safety.check(text, known=_known_words())
-    catalog = catalog if catalog is not None else default_catalog()
+    catalog = catalog if catalog is not None else load_catalog()
     prepared = prepare(text, name_index(catalog), _known_words(), _command_words())
     if sign is not None and sign.intent == "red_flag":
         return sign.to_intent(text)

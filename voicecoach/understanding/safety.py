@@ -15,6 +15,8 @@ Pain ("it hurts", "my back's killing me") is found the same way, after the red f
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +27,11 @@ from rapidfuzz import fuzz, process
 from voicecoach.core.errors import DataFileError
 from voicecoach.core.intents import Intent
 from voicecoach.understanding.datafile import read_yaml
-from voicecoach.understanding.expand import TemplateError, expand_text
 from voicecoach.understanding.text import clauses, words
 
 _PLAIN = re.compile(r"^[a-z' ]*$")
 SAFETY_PATH = Path(__file__).resolve().parents[1] / "data" / "safety.yaml"
+CACHE_PATH = SAFETY_PATH.parent / "nlu" / "safety.json"  # the lists expanded (see compiled)
 
 GROUPS = (
     "sensation", "sensation_with_region", "leg_sensation", "nerve_pain", "weakness",
@@ -83,7 +85,10 @@ class Concepts:
         return self.groups[name]
 
 
-def parse_concepts(data, path: str) -> Concepts:
+def expand_groups(data, path: str) -> dict[str, tuple[list[list[str]], list[str]]]:
+    """Every group's phrases as word lists (hassil expands the templates) and its starts."""
+    from voicecoach.understanding.expand import TemplateError, expand_text  # hassil: slow
+
     if not isinstance(data, dict) or not isinstance(data.get("groups"), dict):
         raise DataFileError(path, "expected a mapping with 'groups:'")
     raw = data["groups"]
@@ -92,34 +97,67 @@ def parse_concepts(data, path: str) -> Concepts:
     if missing or unknown:
         raise DataFileError(path, f"groups missing: {', '.join(missing) or '-'}; "
                             f"unknown: {', '.join(unknown) or '-'}")
-    groups: dict[str, Group] = {}
-    vocab: set[str] = set()
+    out = {}
     for name in GROUPS:
         body = raw[name] or {}
         if not isinstance(body, dict) or not str(body.get("reason") or "").strip():
             raise DataFileError(path, f"group {name}: needs a 'reason' (why these words)")
-        phrases: set[tuple[str, ...]] = set()
+        phrases: dict[tuple[str, ...], None] = {}
         for template in body.get("phrases") or ():
             try:
                 expansions = expand_text(str(template))
             except TemplateError as err:
                 raise DataFileError(path, f"group {name}: {err}") from None
             for text, _ in expansions:
-                ws = tuple(words(text))
+                # The lists are plain lower-case words: the quick path of text.words.
+                ws = tuple(text.replace("'", "").split()) if _PLAIN.match(text) else tuple(
+                    words(text))
                 if ws:
-                    phrases.add(ws)
-                    vocab.update(ws)
-        starts = tuple(words(" ".join(str(s) for s in body.get("starts") or ())))
-        vocab.update(starts)
-        groups[name] = Group(name, tuple(sorted(phrases)), starts)
-    singles = sorted({ph[0] for g in TYPO_GROUPS for ph in groups[g].phrases
+                    phrases[ws] = None
+        starts = words(" ".join(str(x) for x in body.get("starts") or ()))
+        out[name] = ([list(ph) for ph in phrases], starts)
+    return out
+
+
+def concepts_from(groups: dict[str, tuple[list[list[str]], list[str]]]) -> Concepts:
+    built = {name: Group(name, tuple(tuple(ph) for ph in phrases), tuple(starts))
+             for name, (phrases, starts) in groups.items()}
+    vocab = {w for g in built.values() for ph in g.phrases for w in ph}
+    vocab.update(w for g in built.values() for w in g.starts)
+    singles = sorted({ph[0] for g in TYPO_GROUPS for ph in built[g].phrases
                       if len(ph) == 1 and len(ph[0]) >= TYPO_MIN_LEN - 1}
-                     | {s for g in TYPO_GROUPS for s in groups[g].starts})
-    return Concepts(groups, tuple(singles), frozenset(vocab))
+                     | {x for g in TYPO_GROUPS for x in built[g].starts})
+    return Concepts(built, tuple(singles), frozenset(vocab))
+
+
+def parse_concepts(data, path: str) -> Concepts:
+    return concepts_from(expand_groups(data, path))
+
+
+def source_hash(path: str | Path = SAFETY_PATH) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError as err:
+        raise DataFileError(str(path), f"cannot read: {err.strerror or err}") from None
+
+
+def compiled(path: str | Path = SAFETY_PATH) -> str:
+    """The expanded lists as JSON, for CACHE_PATH (written by scripts/train_nlu.py)."""
+    groups = expand_groups(read_yaml(path), str(path))
+    return json.dumps({"source": source_hash(path), "groups": groups}, separators=(",", ":"))
 
 
 @functools.lru_cache(maxsize=4)
 def load_concepts(path: str | Path = SAFETY_PATH) -> Concepts:
+    """The lists, from the expanded copy when it was made from this very file (hassil's
+    import and expansion cost ~0.1 s at start-up), else expanded now."""
+    if Path(path) == SAFETY_PATH:
+        try:
+            cache = json.loads(CACHE_PATH.read_text(encoding="utf-8"))
+            if cache.get("source") == source_hash(path) and set(cache["groups"]) == set(GROUPS):
+                return concepts_from(cache["groups"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
     return parse_concepts(read_yaml(path), str(path))
 
 
