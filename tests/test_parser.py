@@ -305,8 +305,10 @@ def test_number_words_in_free_phrasing(catalog, text, value):
     ("four, and my foot is tingling", "number", {"intent": "red_flag", "slots": {"urgent": False}}),
     ("yes but my groin feels numb", "yes_no", {"intent": "red_flag", "slots": {"urgent": True}}),
     ("ouch", "yes_no", {"intent": "pain", "slots": {}}),
-    # A command that does not fit the question is not taken for one.
-    ("do the plank", "number", {"intent": "none", "slots": {}}),
+    # A clear command still means itself while a question waits.
+    ("do the plank", "number", {"intent": "goto", "slots": {"exercise": "plank"}}),
+    ("start", "cause", {"intent": "start", "slots": {}}),
+    ("skip this one", "yes_no", {"intent": "next", "slots": {}}),
 ])
 def test_the_listening_context_decides_what_an_answer_means(catalog, text, context, want):
     assert parse(text, catalog, context=context).to_json() == want

@@ -8,8 +8,9 @@ The steps, first hit wins:
      and numbers (text2num) taken out as slots. Its best label must be sure enough and clear
      of the next one, or the answer is `none`: chatter must not become a command.
 The listening context (the dialogue's `Listen(grammar)`: "command", "yes_no", "number",
-"cause", "level", "safety") narrows step 3 to what fits the question, so "three I guess"
-answers a pain question and "yeah I think so" a yes/no question.
+"cause", "level", "safety") makes step 3 prefer what answers the question, so "three I guess"
+answers a pain question and "yeah I think so" a yes/no question; a clear command still means
+itself ("stop", "do the plank").
 """
 
 from __future__ import annotations
@@ -109,8 +110,8 @@ def _classify(text: str, prepared: Prepared, context: str | None) -> Intent:
         found = _Label.of(net[0][0], prepared)
         return Intent(found.intent, found.slots, text, net[0][1])
     if context == "number" and prepared.pain_score is not None:
-        top, p = ranked[0]
-        if not (top in ALWAYS and p >= THRESHOLD):
+        top, p = ranked[0]  # a number answers, unless another command is plainly meant
+        if top.partition(":")[0] in ("number", "none") or p < THRESHOLD:
             return Intent("number", {"value": prepared.pain_score}, text, max(p, 0.6))
     if allowed is not None and context != "command":
         # Within the question's answers (and none), which does the classifier prefer?
@@ -122,12 +123,10 @@ def _classify(text: str, prepared: Prepared, context: str | None) -> Intent:
             found = _Label.of(fit[0][0], prepared)
             if found is not None:
                 return Intent(found.intent, found.slots, text, fit[0][1] / total)
-        ranked = fit or ranked
+    # Not an answer to the question: any command may still be meant ("do the plank").
     (label, p), runner = ranked[0], (ranked[1][1] if len(ranked) > 1 else 0.0)
     intent = label.partition(":")[0]
     if label == "none" or p < STRICT.get(intent, THRESHOLD) or p - runner < MARGIN:
-        return no_intent(text)
-    if allowed is not None and intent not in allowed:
         return no_intent(text)
     found = _Label.of(label, prepared)
     if found is None:
@@ -153,8 +152,7 @@ def parse(text: str, catalog=None, context: str | None = None) -> Intent:
         if score is None or (context != "number" and said != "number"):
             return sign.to_intent(text)
         return Intent("number", {"value": score}, text, 0.9)
-    allowed = _allowed(context)
-    if label is not None and (allowed is None or label.partition(":")[0] in allowed):
+    if label is not None:  # a command sentence means itself in any context
         found = _Label.of(label, prepared)
         if found is not None:
             conf = CONF_TEMPLATE_FILLERS if fillers else CONF_TEMPLATE
@@ -162,7 +160,7 @@ def parse(text: str, catalog=None, context: str | None = None) -> Intent:
                           conf * CONF_GUESSED if prepared.guessed else conf)
     found = _classify(text, prepared, context)
     if found.is_none:
-        return _command_in_a_clause(text, catalog, context) or found
+        return _command_in_a_clause(text, catalog) or found
     return found
 
 
@@ -170,20 +168,17 @@ def parse(text: str, catalog=None, context: str | None = None) -> Intent:
 _CLAUSE_LABELS_SKIPPED = ("yes", "no", "number")
 
 
-def _command_in_a_clause(text: str, catalog, context: str | None) -> Intent | None:
+def _command_in_a_clause(text: str, catalog) -> Intent | None:
     """A run-on whose one clause is a command sentence of the templates ("louder, I'm across
     the room", "oops, too far, go back"): that command, a little less sure."""
     parts = [p for p in re.split(r"[,.;!?]+|\s-\s", text) if p.strip()]
     if len(parts) < 2:
         return None
-    allowed = _allowed(context)
     hits = []
     for part in parts:
         prepared = prepare(part, name_index(catalog), _known_words(), _command_words())
         label, _ = classifier().template_label(prepared.tokens)
         if label is None or label.partition(":")[0] in _CLAUSE_LABELS_SKIPPED:
-            continue
-        if allowed is not None and label.partition(":")[0] not in allowed:
             continue
         found = _Label.of(label, prepared)
         if found is not None:
