@@ -208,3 +208,15 @@ def test_ctrl_c_saves_the_session(home):
                          capture_output=True, text=True, timeout=30)
     session = json.loads(out.stdout)["sessions"][-1]
     assert session["finished"] is False and session["pain_before"] == 5
+
+
+def test_typed_answers_are_understood_in_the_question_s_context(live_hold):
+    """"if you must" means yes only as an answer: typed after "end the workout?" it ends it."""
+    live_hold.type("stop")
+    live_hold.wait_for(lambda l: "end the workout" in l.lower())
+    live_hold.type("if you must")
+    line = live_hold.wait_for(lambda l: "ending the workout" in l.lower()
+                              or "didn't catch" in l.lower())
+    assert "ending the workout" in line.lower()
+    live_hold.proc.stdin.close()
+    assert live_hold.proc.wait(timeout=15) == 0
