@@ -363,3 +363,17 @@ def test_cli_parses_in_a_listening_context():
     bad = run_cli("--context", "shouting", "stop")
     assert bad.returncode == 2 and "unknown context 'shouting'" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("text, meant", [
+    ("yeah nah mate", "no"), ("yeah, no", "no"), ("nah yeah", "yes"), ("nah, yeah, okay", "yes"),
+    ("nuh-uh", "no"), ("mm-mm", "no"), ("mhm", "yes"), ("uh huh", "yes"),
+])
+def test_mixed_and_hummed_answers_are_read_by_their_last_word(text, meant):
+    # After "end the workout?", "yeah nah" taken as yes would end a session the person wanted.
+    for context in (None, "yes_no"):
+        assert parse(text, context=context).name == meant
+
+
+def test_a_mixed_answer_never_hides_a_warning_sign():
+    assert parse("yeah no, my foot has gone numb").name == "red_flag"

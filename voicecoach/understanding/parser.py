@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from voicecoach.core.catalog import load_catalog
 from voicecoach.core.intents import Intent, no_intent
 from voicecoach.understanding import safety
+from voicecoach.understanding.answers import mixed_answer
 from voicecoach.understanding.features import Prepared, prepare
 from voicecoach.understanding.model import LinearModel, load_model
 from voicecoach.understanding.names import name_index
@@ -145,6 +146,9 @@ def parse(text: str, catalog=None, context: str | None = None) -> Intent:
     prepared = prepare(text, name_index(catalog), _known_words(), _command_words())
     if sign is not None and sign.intent == "red_flag":
         return sign.to_intent(text)
+    answer = mixed_answer(text) if sign is None else None
+    if answer is not None:  # "yeah nah": the last word decides
+        return Intent(answer, {}, text, CONF_TEMPLATE)
     label, fillers = classifier().template_label(prepared.tokens)
     if sign is not None:  # pain; unless it is a pain score ("my pain is about a five")
         score = prepared.pain_score
