@@ -45,6 +45,11 @@ def add_speech_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--counts", choices=("voice", "tick"), help="speak counts, or a short tick")
 
 
+ENGINE_HELP = ("speech recognizer: moonshine (default, offline, neural), sphinx (offline, light: "
+               "for small machines), vosk, whisper, faster-whisper, google (online, needs "
+               "--online)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="voicecoach",
@@ -63,9 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--time-scale", type=_positive_float, default=1.0, metavar="F",
                    help="run the session clock F times faster (demos, tests)")
     w.add_argument("--transcript", metavar="FILE", help="write one JSON line per utterance")
-    w.add_argument("--engine", default="sphinx",
-                   help="speech recognizer: sphinx (default, offline), vosk, whisper, "
-                        "faster-whisper, google (online, needs --online)")
+    w.add_argument("--engine", default="moonshine", help=ENGINE_HELP)
     w.add_argument("--engine-model", metavar="PATH", help="model path for vosk/whisper engines")
     w.add_argument("--online", action="store_true",
                    help="allow an online recognizer (audio leaves this machine)")
@@ -85,10 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("voices", help="list installed voices")
     v.add_argument("--json", action="store_true")
 
-    r = sub.add_parser("recognize", help="decode recordings with the command grammar")
+    r = sub.add_parser("recognize", help="decode recordings as the coach hears them")
     r.add_argument("--json", action="store_true")
     r.add_argument("--grammar", default="command",
                    help="which grammar: command (default), yes_no, number")
+    r.add_argument("--engine", default="moonshine", help=ENGINE_HELP)
+    r.add_argument("--engine-model", metavar="PATH", help="model path for vosk/whisper engines")
     r.add_argument("files", nargs="+", metavar="FILE")
 
     d = sub.add_parser("doctor", help="check microphone, speaker, speech and recognizer")
