@@ -5,15 +5,16 @@ The readings (voicecoach.audio.moonshine.recognizer):
 - free: the model's own best non-empty transcript, read by the text parser like typed text;
 - expected: the best of the listening context's short phrases, scored against the audio.
 
-Rejection (tuned on some speakers, checked on the others: BENCHMARKS.md) asks two things of
-the best expected phrase:
-- `renorm`: its log-probability corrected for the model's wish to write nothing at all
-  (- log(1 - p(</s> right after <s>))): quiet or short words are not punished for it;
-- `margin`: its log-probability minus that of the free transcript. When the model would
-  rather write something else ("Bed." over "Begin."), the phrase was not said.
-When the free transcript itself parses to the same intent as the best phrase, both readings
-agree and it is accepted outright. A free transcript that parses to an intent of the context
-while the phrases' reading is weak is taken too (long requests: "how do I do a bird dog").
+Rejection (tuned on some speakers, checked on the others: BENCHMARKS.md):
+- both readings agree (the transcript parses to the best phrase's intent): accepted;
+- otherwise the best phrase must clear the context's bar on `renorm`, its log-probability
+  corrected for the model's wish to write nothing at all (- log(1 - p(</s> right after
+  <s>))), so quiet or clipped words are not punished for it (DESIGN.md §2c);
+- otherwise a transcript of several words that parses to an intent of the context is taken
+  (longer requests: "how do I do a bird dog", which the phrase reading does not cover);
+  a short one is not: on one-second words free decoding is often wrong ("Three." for "tree").
+A margin against the free reading's own score and a logistic regression over six such
+features were tried too (scripts/bench_recognizer.py history in BENCHMARKS.md): no better.
 
 Costs differ by intent (DESIGN.md §2): safety phrases get lower bars (a missed "stop" or "it
 hurts" costs more than a false one); next/previous/goto come out with a confidence under the
@@ -35,11 +36,10 @@ CONF_CONFIRM = 0.6  # costly-to-undo intents that only one reading supports
 
 @dataclass(frozen=True)
 class Bars:
-    """Thresholds of one listening context (natural-log units)."""
+    """Threshold of one listening context (natural-log units)."""
 
     renorm: float
-    margin: float
-    safety_bonus: float = 1.0  # subtracted from both bars for safety intents
+    safety_bonus: float = 1.0  # subtracted from the bar for safety intents
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,9 @@ class Readings:
     phrase: str | None  # the best expected phrase
     phrase_intent: Intent | None
     renorm: float
-    margin: float
+
+
+FREE_MIN_WORDS = 3
 
 
 def decide(r: Readings, bars: Bars) -> Intent:
@@ -59,9 +61,11 @@ def decide(r: Readings, bars: Bars) -> Intent:
         return _with(r.phrase_intent, r.free_text or r.phrase, CONF_AGREE)
     if r.phrase_intent is not None:
         bonus = bars.safety_bonus if r.phrase_intent.name in SAFETY_INTENTS else 0.0
-        if r.renorm > bars.renorm - bonus and r.margin > bars.margin - bonus:
+        if r.renorm > bars.renorm - bonus:
             return _with(r.phrase_intent, r.phrase or "", CONF_PHRASE)
-    if not free.is_none:
+    if not free.is_none and r.phrase_intent is None:  # phrases not scored: the parse is trusted
+        return _with(free, r.free_text, min(free.confidence, CONF_AGREE))
+    if not free.is_none and len(r.free_text.split()) >= FREE_MIN_WORDS:
         return _with(free, r.free_text, min(free.confidence, CONF_PHRASE))
     return no_intent(r.free_text)
 

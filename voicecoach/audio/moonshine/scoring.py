@@ -22,11 +22,12 @@ from voicecoach.audio.moonshine.tokenizer import EOS, Tokenizer
 
 
 def written_forms(phrase: str) -> tuple[str, ...]:
-    """How the model may write a spoken phrase: capitalised, with and without a full stop."""
+    """How the model may write a spoken phrase: capitalised, with and without a full stop
+    (the two share every token but the last, so the second costs one leaf)."""
     words = ["I" + w[1:] if w == "i" or w.startswith("i'") else w for w in phrase.split()]
     text = " ".join(words)
     text = text[:1].upper() + text[1:]
-    return (f"{text}.", text, f"{text}!")
+    return (f"{text}.", text)
 
 
 @dataclass
