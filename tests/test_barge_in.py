@@ -10,7 +10,6 @@ import pytest
 
 from voicecoach.audio.audio_io import load_16k
 from voicecoach.audio.listener import Listener, is_echo
-from voicecoach.audio.recognizer import SphinxRecognizer
 from voicecoach.cli.demo import VOICE_DIR
 from voicecoach.core.events import Heard
 
@@ -40,8 +39,8 @@ class CountingSpeaker:
 
 
 @pytest.fixture(scope="module")
-def recognizer():
-    return SphinxRecognizer()
+def recognizer(moonshine):
+    return moonshine
 
 
 def decode_over(recognizer, clip: str, coach_lines) -> list:
@@ -60,3 +59,46 @@ def test_stop_said_over_the_counts_is_heard(recognizer):
 
 def test_chatter_over_the_counts_is_not_a_command(recognizer):
     assert decode_over(recognizer, "chatter-bird.wav", ["3", "4"]) == []
+
+
+def _at_16k(clip) -> bytes:
+    from voicecoach.audio.audio_io import resample
+
+    return resample(clip.samples, clip.rate, 16000).astype("<i2").tobytes()
+
+
+def test_it_hurts_said_over_the_counts_is_heard(recognizer):
+    """A real person's "it hurts" is not in ../shared/speech: the free transcript of a spoken
+    sentence is what carries it; checked with the coach's own renderer as the person."""
+    pytest.importorskip("pyttsx3")
+    from voicecoach.audio.render import Renderer
+
+    renderer = Renderer()
+    try:
+        clip = renderer.render("It hurts.")
+    finally:
+        renderer.close()
+    events: queue.Queue = queue.Queue()
+    listener = Listener(events, recognizer, speaker=CountingSpeaker(["5", "6"]))
+    listener._decode(_at_16k(clip), spoke_over=True, began=0.0, ended=1.0)
+    heard = [events.get_nowait().intent.name for _ in range(events.qsize())]
+    assert heard == ["pain"]
+
+
+def test_the_coach_saying_it_hurts_is_not_taken_for_the_person(recognizer):
+    """The coach's own safety line leaks into the microphone: it says the words, so it is an
+    echo, not the person."""
+    pytest.importorskip("pyttsx3")
+    from voicecoach.audio.render import Renderer
+
+    renderer = Renderer()
+    try:
+        clip = renderer.render("If it hurts, say it hurts.")
+    finally:
+        renderer.close()
+    events: queue.Queue = queue.Queue()
+    listener = Listener(events, recognizer,
+                        speaker=CountingSpeaker(["Never push through pain. If it hurts, say it "
+                                                 "hurts."]))
+    listener._decode(_at_16k(clip), spoke_over=True, began=0.0, ended=1.0)
+    assert events.qsize() == 0

@@ -304,7 +304,7 @@ class _LoopSpeaker:
 
 def start_listener(loop, *, catalog=None, engine: str | None = None, model: str | None = None,
                    online: bool = False, speaker=None, device_index: int | None = None,
-                   wait: float = 3.0) -> Listener | None:
+                   wait: float = 3.0, recognizer=None) -> Listener | None:
     """Make the recognizer, open the microphone and start listening for `loop` (anything with
     `post(event)`). Returns None when no microphone can be opened (the loop falls back to the
     keyboard); UserError when the engine cannot be had. `listener.online` tells the loop to
@@ -313,7 +313,8 @@ def start_listener(loop, *, catalog=None, engine: str | None = None, model: str 
 
     engine = (engine or DEFAULT_ENGINE).lower()
     options = {"catalog": catalog} if engine in GRAMMAR_ENGINES else {}
-    recognizer = make_recognizer(engine, model, online, **options)
+    if recognizer is None:  # (a caller may pass one it already loaded)
+        recognizer = make_recognizer(engine, model, online, **options)
     listener = Listener(loop.post, recognizer,
                         speaker=speaker if speaker is not None else _LoopSpeaker(loop),
                         device_index=device_index, notice=lambda text: None)

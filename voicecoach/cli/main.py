@@ -103,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--out", default="voicecoach-demo.wav", help="WAV file of the coach's voice")
     m.add_argument("--transcript", metavar="FILE", help="write one JSON line per utterance")
     m.add_argument("--minutes", type=_minutes, default=5)
+    m.add_argument("--voices", metavar="DIR", help="the person's recordings instead of the "
+                   "shipped ones: go.wav rating.wav chatter.wav [chatter2.wav] stop.wav no.wav "
+                   "final.wav")
 
     h = sub.add_parser("history", help="past sessions, streak, pain trend")
     h.add_argument("--json", action="store_true")
