@@ -19,6 +19,8 @@ clips, in the listening context where each is said in a session:
 Held out: Moonshine's rejection bar per context is tuned by 5-fold cross-validation *by
 speaker*: every clip is decided with the bar fitted on the other four folds' speakers (clean
 and noisy audio together); the bar printed for the code is the fit on all speakers.
+Endpointing (Silero vs pocketsphinx) is measured by scripts/bench_vad.py; whole sessions by
+scripts/bench_session.py.
 pocketsphinx's costs were tuned in an earlier issue on the "tune" half of these speakers, so
 its figures include its own tuning speakers (they flatter it a little).
 """
