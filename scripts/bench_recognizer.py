@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Benchmark voice input on real people (../shared/speech) and write BENCHMARKS.md's section.
+(Over 400 lines: one script keeps the two engines, the held-out tuning and the table in step.)
 
     .venv/bin/python scripts/bench_recognizer.py [--speech DIR] [--quick] [--no-live]
                                                  [--no-write] [--limit N]

@@ -61,44 +61,30 @@ def test_chatter_over_the_counts_is_not_a_command(recognizer):
     assert decode_over(recognizer, "chatter-bird.wav", ["3", "4"]) == []
 
 
-def _at_16k(clip) -> bytes:
+def rendered_over(recognizer, text: str, coach_lines) -> list[str]:
+    """`text` spoken by the coach's own renderer (espeak-ng: no recording of a person saying
+    it exists here) and decoded as speech over the coach's `coach_lines`; the intents heard."""
     from voicecoach.audio.audio_io import resample
+    from voicecoach.audio.render import Renderer
 
-    return resample(clip.samples, clip.rate, 16000).astype("<i2").tobytes()
+    renderer = Renderer()
+    try:
+        clip = renderer.render(text)
+    finally:
+        renderer.close()
+    events: queue.Queue = queue.Queue()
+    listener = Listener(events, recognizer, speaker=CountingSpeaker(coach_lines))
+    pcm = resample(clip.samples, clip.rate, 16000).astype("<i2").tobytes()
+    listener._decode(pcm, spoke_over=True, began=0.0, ended=1.0)
+    return [events.get_nowait().intent.name for _ in range(events.qsize())]
 
 
 def test_it_hurts_said_over_the_counts_is_heard(recognizer):
-    """A real person's "it hurts" is not in ../shared/speech: the free transcript of a spoken
-    sentence is what carries it; checked with the coach's own renderer as the person."""
-    pytest.importorskip("pyttsx3")
-    from voicecoach.audio.render import Renderer
-
-    renderer = Renderer()
-    try:
-        clip = renderer.render("It hurts.")
-    finally:
-        renderer.close()
-    events: queue.Queue = queue.Queue()
-    listener = Listener(events, recognizer, speaker=CountingSpeaker(["5", "6"]))
-    listener._decode(_at_16k(clip), spoke_over=True, began=0.0, ended=1.0)
-    heard = [events.get_nowait().intent.name for _ in range(events.qsize())]
-    assert heard == ["pain"]
+    assert rendered_over(recognizer, "It hurts.", ["5", "6"]) == ["pain"]
 
 
 def test_the_coach_saying_it_hurts_is_not_taken_for_the_person(recognizer):
-    """The coach's own safety line leaks into the microphone: it says the words, so it is an
-    echo, not the person."""
-    pytest.importorskip("pyttsx3")
-    from voicecoach.audio.render import Renderer
-
-    renderer = Renderer()
-    try:
-        clip = renderer.render("If it hurts, say it hurts.")
-    finally:
-        renderer.close()
-    events: queue.Queue = queue.Queue()
-    listener = Listener(events, recognizer,
-                        speaker=CountingSpeaker(["Never push through pain. If it hurts, say it "
-                                                 "hurts."]))
-    listener._decode(_at_16k(clip), spoke_over=True, began=0.0, ended=1.0)
-    assert events.qsize() == 0
+    """The coach's own safety line leaks into the microphone: every word heard is one it was
+    saying, so it is an echo, not the person."""
+    line = "Never push through pain. If it hurts, say it hurts."
+    assert rendered_over(recognizer, "If it hurts, say it hurts.", [line]) == []
