@@ -1,7 +1,7 @@
 """A whole session by voice, as the issue's "done" asks: real people's recordings play the person
 through the virtual microphone (start, a pain rating, two chatter words, "stop" mid-count, "no"
 to "end the workout?", a final rating) into a real session - listener, default recognizer,
-dialogue and speaker - and it must go *fully* right. Two speakers here; scripts/bench_session.py
+dialogue and speaker - and it must go *fully* right. One speaker here (the demo test is another); scripts/bench_session.py
 runs more sessions and speakers (BENCHMARKS.md)."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ except SystemExit:
 pytestmark = pytest.mark.skipif(SPEECH is None, reason="../shared/speech is not here")
 
 
-@pytest.mark.parametrize("speaker", list(SPEAKERS)[:2])
+@pytest.mark.parametrize("speaker", list(SPEAKERS)[:1])  # ~100 s each: the suite stays < 10 min
 def test_a_whole_session_by_voice_goes_fully_right(pulse, moonshine, speaker):
     lines: list[str] = []
     right, result = run_session(pulse, SPEECH, speaker, moonshine, show=lines.append)

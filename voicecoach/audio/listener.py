@@ -313,6 +313,8 @@ def start_listener(loop, *, catalog=None, engine: str | None = None, model: str 
 
     engine = (engine or DEFAULT_ENGINE).lower()
     options = {"catalog": catalog} if engine in GRAMMAR_ENGINES else {}
+    if engine == "moonshine":
+        options["notice"] = _notice  # "preparing the speech model" on the first run
     if recognizer is None:  # (a caller may pass one it already loaded)
         recognizer = make_recognizer(engine, model, online, **options)
     listener = Listener(loop.post, recognizer,

@@ -94,8 +94,10 @@ def converted(int8: bool = True, notice: Callable[[str], None] | None = None,
     stamp = _source_stamp(src)
     why = "rebuild asked for" if force else _manifest_ok(folder, stamp, names)
     if why:
-        if notice is not None and why != "not built yet":
-            notice(f"speech model cache in {folder}: {why}; rebuilding it (a few seconds)")
+        if notice is not None:
+            notice("preparing the speech model (first run only, a few seconds)"
+                   if why == "not built yet" else
+                   f"speech model cache in {folder}: {why}; rebuilding it (a few seconds)")
         try:
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "manifest.json").unlink(missing_ok=True)
