@@ -1,8 +1,8 @@
 """A whole session by voice, as the issue's "done" asks: real people's recordings play the person
 through the virtual microphone (start, a pain rating, two chatter words, "stop" mid-count, "no"
 to "end the workout?", a final rating) into a real session - listener, default recognizer,
-dialogue and speaker - and it must go *fully* right. One speaker here (the demo test is another); scripts/bench_session.py
-runs more sessions and speakers (BENCHMARKS.md)."""
+dialogue and speaker - and it must go *fully* right. One speaker here (the demo test is
+another); scripts/bench_session.py runs more sessions and speakers (BENCHMARKS.md)."""
 
 from __future__ import annotations
 
