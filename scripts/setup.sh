@@ -38,6 +38,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing Python packages" >&2
   .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING" || true
   .venv/bin/python -m pip install -q -e ".[test,ovos]" 2>&1 | grep -v -e "^WARNING" -e "^  " || true
-  .venv/bin/python -c "import voicecoach, pyttsx3, pocketsphinx, pyaudio, speech_recognition, ovos_workshop, ovoscope"
+  # Silero VAD's wheel ships its ONNX model; --no-deps because it declares torch (GBs), which
+  # we never import (voicecoach/audio/vad.py runs the model with onnxruntime).
+  .venv/bin/python -m pip install -q --no-deps "silero-vad==6.2.3" 2>&1 | grep -v "^WARNING" || true
+  .venv/bin/python -c "import voicecoach, pyttsx3, pocketsphinx, pyaudio, speech_recognition, onnxruntime, onnx, ovos_workshop, ovoscope"
   touch "$stamp"
 fi

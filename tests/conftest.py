@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -31,3 +32,24 @@ def pulse(tmp_path_factory):
 def speech_cache(tmp_path_factory):
     """A speech cache shared by the audio tests, away from the user's own cache."""
     return tmp_path_factory.mktemp("speech-cache")
+
+
+# ---------------------------------------------------------------- voice in (the neural recognizer)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_dir(tmp_path_factory):
+    """One converted Moonshine model for the whole run, shared with the subprocesses tests
+    start (they inherit VOICECOACH_MODEL_DIR): converting takes seconds, so once per run.
+    A VOICECOACH_MODEL_DIR set by the caller is kept (a developer's warm cache)."""
+    if not os.environ.get("VOICECOACH_MODEL_DIR"):
+        os.environ["VOICECOACH_MODEL_DIR"] = str(tmp_path_factory.mktemp("moonshine-model"))
+    return os.environ["VOICECOACH_MODEL_DIR"]
+
+
+@pytest.fixture(scope="session")
+def moonshine(model_dir):
+    """The default recognizer, loaded once for every test that needs it."""
+    from voicecoach.audio.moonshine.recognizer import MoonshineRecognizer
+
+    return MoonshineRecognizer()

@@ -10,7 +10,6 @@ import pytest
 
 from voicecoach.audio.audio_io import load_16k
 from voicecoach.audio.listener import Listener, is_echo
-from voicecoach.audio.recognizer import SphinxRecognizer
 from voicecoach.cli.demo import VOICE_DIR
 from voicecoach.core.events import Heard
 
@@ -40,8 +39,8 @@ class CountingSpeaker:
 
 
 @pytest.fixture(scope="module")
-def recognizer():
-    return SphinxRecognizer()
+def recognizer(moonshine):
+    return moonshine
 
 
 def decode_over(recognizer, clip: str, coach_lines) -> list:
@@ -60,3 +59,32 @@ def test_stop_said_over_the_counts_is_heard(recognizer):
 
 def test_chatter_over_the_counts_is_not_a_command(recognizer):
     assert decode_over(recognizer, "chatter-bird.wav", ["3", "4"]) == []
+
+
+def rendered_over(recognizer, text: str, coach_lines) -> list[str]:
+    """`text` spoken by the coach's own renderer (espeak-ng: no recording of a person saying
+    it exists here) and decoded as speech over the coach's `coach_lines`; the intents heard."""
+    from voicecoach.audio.audio_io import resample
+    from voicecoach.audio.render import Renderer
+
+    renderer = Renderer()
+    try:
+        clip = renderer.render(text)
+    finally:
+        renderer.close()
+    events: queue.Queue = queue.Queue()
+    listener = Listener(events, recognizer, speaker=CountingSpeaker(coach_lines))
+    pcm = resample(clip.samples, clip.rate, 16000).astype("<i2").tobytes()
+    listener._decode(pcm, spoke_over=True, began=0.0, ended=1.0)
+    return [events.get_nowait().intent.name for _ in range(events.qsize())]
+
+
+def test_it_hurts_said_over_the_counts_is_heard(recognizer):
+    assert rendered_over(recognizer, "It hurts.", ["5", "6"]) == ["pain"]
+
+
+def test_the_coach_saying_it_hurts_is_not_taken_for_the_person(recognizer):
+    """The coach's own safety line leaks into the microphone: every word heard is one it was
+    saying, so it is an echo, not the person."""
+    line = "Never push through pain. If it hurts, say it hurts."
+    assert rendered_over(recognizer, "If it hurts, say it hurts.", [line]) == []

@@ -27,9 +27,10 @@ def test_doctor_with_sound_devices_finds_no_problem(pulse, home_env):
     proc = run(["doctor", "--seconds", "1"], dict(home_env, PULSE_SERVER=pulse.server), 120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for part in ("speaker", "microphone", "microphone level", "speech (pyttsx3)",
-                 "recognizer (pocketsphinx)", "history storage"):
+                 "recognizer (moonshine)", "recognizer (pocketsphinx)",
+                 "speech detection (Silero VAD)", "history storage"):
         assert f"[ok] {part}:" in proc.stdout
-    assert "came back as 'stop'" in proc.stdout
+    assert proc.stdout.count("came back as 'stop'") == 2  # the default engine and the fallback
     assert "ALSA lib" not in proc.stdout + proc.stderr
 
 
@@ -60,6 +61,7 @@ def test_demo_runs_the_whole_loop_headless(tmp_path, home_env):
     assert any("3 out of ten" in l["text"] for l in said)
     # ... the chatter ("bird") was not taken for a command ...
     assert all(h["intent"] in ("start", "number", "stop", "no", "resume") for h in heard), heard
+    assert [h["intent"] for h in heard] == ["start", "number", "stop", "no", "number"], heard
     # ... and the coach's voice really sounded: the WAV holds speech, not silence.
     with wave.open(str(out)) as w:
         rate, frames = w.getframerate(), w.readframes(w.getnframes())

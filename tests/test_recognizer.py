@@ -1,5 +1,6 @@
-"""Voice in, for real: pocketsphinx on recordings of real people (../shared/speech), the
-`voicecoach recognize` command, and the live listener through a PulseAudio virtual microphone.
+"""Voice in, for real: the default recognizer (Moonshine) and the pocketsphinx fallback on
+recordings of real people (../shared/speech), the `voicecoach recognize` command, and the live
+listener through a PulseAudio virtual microphone.
 
 The floors here are sanity floors well under what scripts/bench_recognizer.py measures (see
 BENCHMARKS.md), so a regression fails loudly while speaker-to-speaker noise does not.
@@ -41,10 +42,16 @@ def files(folder: str, n: int, step: int = 1) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def rec():
+def sphinx():
     from voicecoach.audio.recognizer import SphinxRecognizer
 
     return SphinxRecognizer()
+
+
+@pytest.fixture(scope="module")
+def rec(moonshine):
+    """The default engine (one model per test run: conftest's `moonshine`)."""
+    return moonshine
 
 
 def rate(rec, paths, grammar, want) -> float:
@@ -61,21 +68,26 @@ def rate(rec, paths, grammar, want) -> float:
 def test_command_words_are_recognised(rec):
     expect = {"stop": "stop", "yes": "yes", "no": "no", "go": "start"}
     for word, intent in expect.items():
-        got = rate(rec, files(f"words/{word}", 10, 3), "command",
+        got = rate(rec, files(f"words/{word}", 5, 7), "command",
                    lambda r, i=intent: r.intent.name == i)
-        assert got >= 0.5, f"{word}: only {got:.0%} heard as {intent}"
+        assert got >= 0.6, f"{word}: only {got:.0%} heard as {intent}"
+
+
+def test_fallback_engine_still_hears_commands(sphinx):
+    got = rate(sphinx, files("words/stop", 6, 5), "command", lambda r: r.intent.name == "stop")
+    assert got >= 0.5 and sphinx.engine == "sphinx"
 
 
 def test_pain_scores_are_recognised_in_the_number_state(rec):
     words = "zero one two three four five six seven eight nine".split()
-    paths = [(p, n) for n, w in enumerate(words) for p in files(f"words/{w}", 3)]
+    paths = [(p, n) for n, w in enumerate(words) for p in files(f"words/{w}", 2)]
     hits = sum(rec.decode(load_16k(p), 16000, "number").intent.slots.get("value") == n
                for p, n in paths)
-    assert hits / len(paths) >= 0.45, f"{hits}/{len(paths)} digits"
+    assert hits / len(paths) >= 0.7, f"{hits}/{len(paths)} digits"
 
 
 def test_8khz_telephone_digits_are_resampled_and_recognised(rec):
-    paths = sorted((SPEECH / "digits8k").glob("*.wav"))[::4]
+    paths = sorted((SPEECH / "digits8k").glob("*.wav"))[::12]
     samples, sr = read_audio(paths[0])
     assert sr == 8000
     assert abs(len(load_16k(paths[0])) - 2 * len(samples)) <= 1
@@ -88,10 +100,10 @@ def test_8khz_telephone_digits_are_resampled_and_recognised(rec):
 
 def test_words_that_are_no_command_are_mostly_rejected(rec):
     oov = [p for w in ("bed", "bird", "cat", "dog", "happy", "house", "marvin", "sheila",
-                       "tree", "wow") for p in files(f"words/{w}", 3)]
+                       "tree", "wow") for p in files(f"words/{w}", 2)]
     accepted = [p.parent.name + ":" + r.text for p in oov
                 if (r := rec.decode(load_16k(p), 16000, "command")).accepted]
-    assert len(accepted) / len(oov) <= 0.5, accepted
+    assert len(accepted) / len(oov) <= 0.1, accepted
 
 
 def test_chatter_sentences_are_mostly_rejected(rec):
@@ -100,13 +112,13 @@ def test_chatter_sentences_are_mostly_rejected(rec):
                      "another_door.wav", "another_engineer.wav", "i_tell_you.wav")]
     accepted = [p.name + ":" + r.text for p in long_ones
                 if (r := rec.decode(load_16k(p), 16000, "command")).accepted]
-    assert len(accepted) / len(long_ones) <= 0.4, accepted
+    assert len(accepted) / len(long_ones) <= 0.1, accepted
 
 
 def test_safety_grammar_hears_stop_and_nothing_else(rec):
-    got = rate(rec, files("words/stop", 8, 4), "safety", lambda r: r.intent.name == "stop")
-    assert got >= 0.5
-    yes = [rec.decode(load_16k(p), 16000, "safety") for p in files("words/yes", 6, 5)]
+    got = rate(rec, files("words/stop", 6, 6), "safety", lambda r: r.intent.name == "stop")
+    assert got >= 0.6
+    yes = [rec.decode(load_16k(p), 16000, "safety") for p in files("words/yes", 5, 7)]
     assert all(r.intent.name in ("none", "stop", "pause", "pain", "red_flag") for r in yes)
 
 
@@ -161,29 +173,34 @@ def test_recognize_command_prints_one_json_line_per_file(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "voicecoach", "recognize", "--json", str(stop), str(bird),
          str(junk), str(tmp_path / "missing.wav")],
-        capture_output=True, text=True, cwd=REPO, timeout=60)
+        capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [line["file"] for line in lines] == [str(stop), str(bird), str(junk),
                                                 str(tmp_path / "missing.wav")]
     first = lines[0]
-    assert set(first) == {"file", "text", "intent", "slots", "confidence"}
-    assert first["intent"] == "stop" and first["text"] == "stop"
+    assert set(first) == {"file", "text", "intent", "slots", "confidence", "engine"}
+    assert first["intent"] == "stop" and first["engine"] == "moonshine"
+    assert first["text"].lower().strip(".!") == "stop"
     assert lines[1]["intent"] in ("none",) or lines[1]["confidence"] <= 1.0
     assert "error" in lines[2] and "junk.wav" in lines[2]["error"]
     assert "error" in lines[3]
 
 
-def test_recognize_number_grammar_matches_the_parser(tmp_path):
+@pytest.mark.parametrize("engine", ["moonshine", "sphinx"])
+def test_recognize_number_grammar_matches_the_parser(tmp_path, engine):
     from voicecoach.understanding.parser import parse
 
-    four = files("words/four", 5)
+    four = files("words/four", 3)
     proc = subprocess.run([sys.executable, "-m", "voicecoach", "recognize", "--json",
-                           "--grammar", "number", *map(str, four)],
-                          capture_output=True, text=True, cwd=REPO, timeout=60)
+                           "--engine", engine, "--grammar", "number", *map(str, four)],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    for line in map(json.loads, proc.stdout.splitlines()):
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert {line["engine"] for line in lines} == {engine}
+    assert any(line["intent"] == "number" for line in lines)
+    for line in lines:
         if line["intent"] != "none":
             assert parse(line["text"]).to_json() == {"intent": line["intent"],
                                                      "slots": line["slots"]}
@@ -262,7 +279,7 @@ def test_no_microphone_gives_one_notice_and_no_crash():
     assert not any(isinstance(e, DeviceChanged) for e in _wait_for(q, 0.1))
 
 
-def test_grammar_graph_keeps_exactly_the_phrases(tmp_path):
+def test_grammar_graph_keeps_exactly_the_phrases(tmp_path):  # the sphinx fallback's graphs
     """The minimal graph the recognizer searches accepts the same sentences as the JSGF."""
     from pocketsphinx import Decoder
 

@@ -40,10 +40,23 @@ WINDOW_SECONDS = 2.0
 
 
 
+# PortAudio's Pa_Initialize/Pa_Terminate are not thread-safe: the speaker and the listener's
+# microphone opening at the same moment aborted the process (assertion in InitializeHostApis,
+# seen when a second session started). Every PortAudio set-up and tear-down runs inside
+# quiet_stderr(), so it takes this lock (re-entrant: calls nest).
+PORTAUDIO_LOCK = threading.RLock()
+
+
 @contextlib.contextmanager
 def quiet_stderr():
     """Send fd 2 to /dev/null for a moment: PortAudio/ALSA/JACK print dozens of harmless lines
-    ("ALSA lib …", "jack server is not running") when a device list is built or opened."""
+    ("ALSA lib …", "jack server is not running") when a device list is built or opened.
+    Holds PORTAUDIO_LOCK meanwhile (see there)."""
+    with PORTAUDIO_LOCK:
+        yield from _quiet_stderr()
+
+
+def _quiet_stderr():
     try:
         sys.stderr.flush()
         saved = os.dup(2)

@@ -96,7 +96,8 @@ class Recognition:
     def to_json(self, file: str | None = None) -> dict:
         out = {"file": file} if file is not None else {}
         out.update({"text": self.text, "intent": self.intent.name,
-                    "slots": dict(self.intent.slots), "confidence": round(self.confidence, 3)})
+                    "slots": dict(self.intent.slots), "confidence": round(self.confidence, 3),
+                    "engine": self.engine})
         return out
 
 
@@ -391,13 +392,19 @@ class GoogleRecognizer(_TextEngine):
         return self._sr.recognize_google(_audio_data(samples), language="en-US")
 
 
-ENGINES = ("sphinx", "vosk", "whisper", "faster-whisper", "google")
+ENGINES = ("moonshine", "sphinx", "vosk", "whisper", "faster-whisper", "google")
+DEFAULT_ENGINE = "moonshine"  # Moonshine base (English), shipped in the moonshine-cpp wheel
+GRAMMAR_ENGINES = ("moonshine", "sphinx", "pocketsphinx")  # take catalog= and grammars=
 
 
-def make_recognizer(engine: str = "sphinx", model: str | None = None, online: bool = False,
+def make_recognizer(engine: str = DEFAULT_ENGINE, model: str | None = None, online: bool = False,
                     **options):
     """The recognizer for `engine`; UserError with one clear line when it cannot be had."""
-    engine = (engine or "sphinx").lower()
+    engine = (engine or DEFAULT_ENGINE).lower()
+    if engine == "moonshine":
+        from voicecoach.audio.moonshine.recognizer import MoonshineRecognizer
+
+        return MoonshineRecognizer(**options)
     if engine in ("sphinx", "pocketsphinx"):
         return SphinxRecognizer(**options)
     if engine == "vosk":

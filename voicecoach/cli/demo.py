@@ -32,25 +32,46 @@ TIME_LIMIT = 300.0  # seconds: a demo that has not ended by then is stopped (and
 
 @dataclass(frozen=True)
 class Cue:
-    """When the coach has finished a line containing `after`, the person says `clip`."""
+    """When the coach has finished a line containing `after`, the person says their `role`
+    clip (see VOICES)."""
 
     after: str
-    clip: str
+    role: str
     label: str
     once: bool = True
 
 
 # The simulated person: what they answer, and when. Reprompts get the same answer again.
 SCRIPT: tuple[Cue, ...] = (
-    Cue("say start", "go.wav", "go", once=False),
-    Cue("how is your back right now", "three.wav", "three"),
-    Cue("number from zero to ten", "three.wav", "three"),
-    Cue("Go.", "chatter-bird.wav", "bird (chatter: must be ignored)"),
-    Cue("\x00count:4", "stop.wav", "stop"),
-    Cue("end the workout", "no.wav", "no", once=False),
-    Cue("yes or no", "no.wav", "no", once=False),
-    Cue("how is your back now", "two.wav", "two"),
+    Cue("say start", "go", "go", once=False),
+    Cue("how is your back right now", "rating", "a pain rating"),
+    Cue("number from zero to ten", "rating", "a pain rating"),
+    Cue("Go.", "chatter", "chatter: must be ignored"),
+    Cue("\x00count:2", "chatter2", "more chatter: must be ignored"),
+    Cue("\x00count:4", "stop", "stop"),
+    Cue("end the workout", "no", "no", once=False),
+    Cue("yes or no", "no", "no", once=False),
+    Cue("how is your back now", "final", "a final rating"),
 )
+ROLES = ("go", "rating", "chatter", "chatter2", "stop", "no", "final")
+# The shipped person: role -> recording in VOICE_DIR (README.md there says whose).
+VOICES = {"go": "go.wav", "rating": "three.wav", "chatter": "chatter-bird.wav",
+          "chatter2": "chatter-bird.wav", "stop": "stop.wav", "no": "no.wav",
+          "final": "two.wav"}
+
+
+def voices_in(folder: Path | None) -> dict[str, Path]:
+    """role -> clip: the shipped person, or `<role>.wav` files in `folder` (`--voices`)."""
+    if folder is None:
+        return {role: VOICE_DIR / name for role, name in VOICES.items()}
+    folder = Path(folder)
+    found = {role: folder / f"{role}.wav" for role in ROLES if (folder / f"{role}.wav").is_file()}
+    if "chatter2" not in found and "chatter" in found:
+        found["chatter2"] = found["chatter"]
+    missing = [role for role in ROLES if role not in found]
+    if missing:
+        raise UserError(f"--voices {folder}: missing {', '.join(r + '.wav' for r in missing)}")
+    return found
 
 
 def demo_plan() -> Plan:
@@ -66,7 +87,7 @@ def demo_plan() -> Plan:
 class Person(threading.Thread):
     """Watches what the coach has finished saying and answers through the virtual microphone."""
 
-    def __init__(self, loop: SessionLoop, play: Callable[[Path], None],
+    def __init__(self, loop: SessionLoop, play: Callable[[str], None],
                  say: Callable[[str], None]):
         super().__init__(name="demo-person", daemon=True)
         self.loop = loop
@@ -97,47 +118,70 @@ class Person(threading.Thread):
                     time.sleep(0.4)  # a person answers a moment after the coach stops
                     self.say(cue.label)
                     self.said.append(cue.label)
-                    self.play(VOICE_DIR / cue.clip)
+                    self.play(cue.role)
                     break
             time.sleep(0.05)
 
 
 def cli_demo(args) -> int:
     from voicecoach.audio.pulse_env import PulseUnavailable, start_pulse
+    from voicecoach.audio.render import write_wav
 
     # Where the results go is checked before the two minutes of demo, not after.
     out_path = Path(args.out)
     transcript = open_output(args.transcript, "--transcript")
     try:
+        voices = voices_in(getattr(args, "voices", None))  # a bad --voices: before the daemon
         try:
             pulse = start_pulse(noise_dbfs=-60)
         except PulseUnavailable as err:
             raise UserError(f"the demo needs a PulseAudio daemon of its own: {err}") from None
         try:
-            return _run(pulse, out_path, transcript)
+            result = run_demo(pulse, voices, demo_plan(), transcript)
         finally:
             pulse.stop()
+        try:
+            write_wav(out_path, result.recording.samples, result.recording.rate)
+        except OSError as err:  # the folder went away or filled up during the demo
+            raise UserError(f"--out {out_path}: cannot write the recording ({err.strerror})") from None
+        seconds = len(result.recording.samples) / result.recording.rate
+        print(f"\ndemo: {'finished' if result.outcome.finished else 'ended: ' + result.outcome.reason}"
+              f" after {result.seconds:.0f} s; the person said {len(result.said)} things; "
+              f"the coach's voice ({seconds:.0f} s) is in {out_path}", flush=True)
+        return 0
     finally:
         if transcript is not None:
             transcript.close()
 
 
-def _run(pulse, out_path: Path, transcript) -> int:
+@dataclass
+class DemoResult:
+    outcome: object  # the loop's outcome (finished, reason)
+    heard: list[Heard]  # what the coach understood, in order
+    rejected: list[str]  # transcripts of speech that gave no command
+    said: list[str]  # the person's lines (labels), in order
+    recording: object  # the coach's voice (pulse_env.Recording)
+    seconds: float
+
+
+def run_demo(pulse, voices: dict[str, Path], plan: Plan, transcript=None, recognizer=None,
+             show: Callable[[str], None] | None = None) -> DemoResult:
+    """One session with the simulated person answering from `voices` (role -> clip)."""
     from voicecoach.audio.listener import start_listener
-    from voicecoach.audio.render import write_wav
     from voicecoach.audio.speaker import AudioSpeaker
 
     catalog = load_catalog()
     prompts = load_default()
-    plan = demo_plan()
     dialogue = Dialogue(Context(plan=plan, catalog=catalog, prompts=prompts,
                                 first_session=False, brief_safety=True, only=True))
     clock = MonotonicClock(1.0)
     lock = threading.Lock()
+    heard_list: list[Heard] = []
+    rejected_list: list[str] = []
 
     def out(text: str) -> None:
         with lock:
-            print(text, flush=True)
+            (show or (lambda line: print(line, flush=True)))(text)
 
     loop = SessionLoop(
         dialogue, clock,
@@ -146,6 +190,7 @@ def _run(pulse, out_path: Path, transcript) -> int:
     )
 
     def heard(event: Heard) -> None:
+        heard_list.append(event)
         i = event.intent
         slots = " ".join(f"{k}={v}" for k, v in i.slots.items())
         out(f"heard:  {i.text!r} -> {i.name} {slots}".rstrip())
@@ -157,19 +202,21 @@ def _run(pulse, out_path: Path, transcript) -> int:
 
     loop.on_heard = heard
     recorder = pulse.start_recording()
-    listener = start_listener(loop, catalog=catalog, speaker=loop.speaker)
+    listener = start_listener(loop, catalog=catalog, speaker=loop.speaker,
+                              recognizer=recognizer)
     if listener is None:
         raise UserError("the demo's virtual microphone could not be opened")
     loop.listener = listener
 
     def rejected(result) -> None:
         if not result.accepted:
+            rejected_list.append(result.text)
             out(f"heard:  {result.text!r} -> no command (rejected)" if result.text else
                 "heard:  (speech, no command: rejected)")
 
     listener.on_result = rejected
-    voices = _padded_voices(Path(pulse.root))
-    person = Person(loop, lambda p: pulse.play_into_mic(voices[p.name], wait=False),
+    padded = _padded_voices(voices, Path(pulse.root))
+    person = Person(loop, lambda role: pulse.play_into_mic(padded[role], wait=False),
                     lambda label: out(f"person: (says {label!r} into the virtual microphone)"))
     person.start()
     timer = threading.Timer(TIME_LIMIT, lambda: loop.post(_timeout_event()))
@@ -183,18 +230,11 @@ def _run(pulse, out_path: Path, transcript) -> int:
         person.done.set()
         listener.stop()
         recording = recorder.stop()
-    try:
-        write_wav(out_path, recording.samples, recording.rate)
-    except OSError as err:  # the folder went away or filled up during the demo
-        raise UserError(f"--out {out_path}: cannot write the recording ({err.strerror})") from None
-    seconds = len(recording.samples) / recording.rate
-    out(f"\ndemo: {'finished' if outcome.finished else 'ended: ' + outcome.reason} after "
-        f"{time.monotonic() - t0:.0f} s; the person said {len(person.said)} things; "
-        f"the coach's voice ({seconds:.0f} s) is in {out_path}")
-    return 0
+    return DemoResult(outcome, heard_list, rejected_list, person.said, recording,
+                      time.monotonic() - t0)
 
 
-def _padded_voices(folder: Path) -> dict[str, Path]:
+def _padded_voices(voices: dict[str, Path], folder: Path) -> dict[str, Path]:
     """The person's clips with half a second of quiet room tone in front: a new playback
     stream into the virtual microphone loses its first ~0.1 s, which would clip "st-op"."""
     import numpy as np
@@ -204,12 +244,12 @@ def _padded_voices(folder: Path) -> dict[str, Path]:
 
     rng = np.random.default_rng(7)
     out = {}
-    for clip in VOICE_DIR.glob("*.wav"):
+    for role, clip in voices.items():
         samples = load_16k(clip)
         lead = rng.normal(0, 8, 8000).astype(np.int16)
-        path = folder / f"person-{clip.name}"
+        path = folder / f"person-{role}.wav"
         write_wav(path, np.concatenate([lead, samples]), 16000)
-        out[clip.name] = path
+        out[role] = path
     return out
 
 

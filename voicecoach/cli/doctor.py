@@ -136,29 +136,65 @@ def check_speech() -> Finding:
                    f"audio) in {ms:.0f} ms{' from the cache' if rendered.cached else ''}")
 
 
-def check_recognizer() -> Finding:
-    """The default offline recognizer: loads, and understands a person saying "stop" (a real
-    recording shipped for the demo) over a faint noise floor, as in a real room."""
+def _recorded_stop() -> np.ndarray:
+    """A person saying "stop" (a real recording shipped for the demo) over a faint noise
+    floor, as in a real room."""
     from voicecoach.audio.audio_io import load_16k
-    from voicecoach.audio.recognizer import SphinxRecognizer
     from voicecoach.cli.demo import VOICE_DIR
 
-    t0 = time.perf_counter()
-    try:
-        rec = SphinxRecognizer()
-    except Exception as err:
-        return Finding("recognizer (pocketsphinx)", False, f"could not load: {err}",
-                       "reinstall it: .venv/bin/pip install --force-reinstall pocketsphinx==5.1.1")
-    load_ms = (time.perf_counter() - t0) * 1000
     samples = load_16k(VOICE_DIR / "stop.wav")
     noise = np.random.default_rng(0).normal(0, 20, samples.size).astype(np.int16)
-    result = rec.decode(samples + noise, 16000, "command")
+    return samples + noise
+
+
+def _try_recognizer(part: str, make: Callable[[], object], fix: str) -> Finding:
+    t0 = time.perf_counter()
+    try:
+        rec = make()
+    except Exception as err:  # UserError says what is wrong; anything else is a broken install
+        return Finding(part, False, f"could not load: {str(err).splitlines()[0]}", fix)
+    load_ms = (time.perf_counter() - t0) * 1000
+    result = rec.decode(_recorded_stop(), 16000, "command")
     ok = result.intent.name == "stop"
-    return Finding("recognizer (pocketsphinx)", ok,
-                   f"loaded in {load_ms:.0f} ms; a recorded 'stop' came back as "
+    return Finding(part, ok, f"loaded in {load_ms:.0f} ms; a recorded 'stop' came back as "
                    f"{result.intent.name!r} in {result.ms:.0f} ms",
-                   "" if ok else "the recognizer is installed wrongly: reinstall it "
-                   "(.venv/bin/pip install --force-reinstall pocketsphinx==5.1.1)")
+                   "" if ok else f"the recognizer is installed wrongly: {fix}")
+
+
+def check_recognizer() -> Finding:
+    """The default recognizer: the Moonshine model is installed, converts/loads, and
+    understands a person saying "stop"."""
+    from voicecoach.audio.moonshine.files import PIP_FIX, cache_root
+    from voicecoach.audio.moonshine.recognizer import MoonshineRecognizer
+
+    found = _try_recognizer("recognizer (moonshine)", lambda: MoonshineRecognizer(),
+                            f"{PIP_FIX}; or delete {cache_root()} to rebuild the model cache")
+    if found.ok:
+        found = Finding(found.part, True, f"{found.detail}; model cache {cache_root()}")
+    return found
+
+
+def check_fallback_recognizer() -> Finding:
+    """pocketsphinx, the light fallback (`--engine sphinx`)."""
+    from voicecoach.audio.recognizer import SphinxRecognizer
+
+    return _try_recognizer("recognizer (pocketsphinx)", SphinxRecognizer,
+                           "reinstall it: .venv/bin/pip install --force-reinstall "
+                           "pocketsphinx==5.1.1")
+
+
+def check_vad() -> Finding:
+    """Silero VAD finds where speech ends in noise; without it the listener falls back to
+    pocketsphinx's endpointer, which noise often keeps open."""
+    try:
+        from voicecoach.audio.vad import SileroVad
+
+        vad = SileroVad()
+        p = vad(np.zeros(512, np.float32))
+    except Exception as err:
+        return Finding("speech detection (Silero VAD)", False, str(err).splitlines()[0],
+                       ".venv/bin/pip install --no-deps silero-vad==6.2.3")
+    return Finding("speech detection (Silero VAD)", True, f"loaded; silence scores {p:.2f}")
 
 
 def _cannot_write(where: Path) -> str | None:
@@ -223,7 +259,8 @@ def cli_doctor(args) -> int:
         f = level_meter(float(args.seconds), show)
         findings.append(f)
         _print(f, show)
-    for check in (check_speech, check_recognizer, check_storage):
+    for check in (check_speech, check_recognizer, check_fallback_recognizer, check_vad,
+                  check_storage):
         found = check()
         for f in found if isinstance(found, list) else [found]:
             findings.append(f)

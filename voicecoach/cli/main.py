@@ -61,6 +61,11 @@ def add_speech_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--counts", choices=("voice", "tick"), help="speak counts, or a short tick")
 
 
+ENGINE_HELP = ("speech recognizer: moonshine (default, offline, neural), sphinx (offline, light: "
+               "for small machines), vosk, whisper, faster-whisper, google (online, needs "
+               "--online)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="voicecoach",
@@ -85,9 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write one JSON line per utterance")
     w.add_argument("--quiet", action="store_true",
                    help="no status line (exercise, set, count, time left) on the terminal")
-    w.add_argument("--engine", default="sphinx", type=options.not_empty,
-                   help="speech recognizer: sphinx (default, offline), vosk, whisper, "
-                        "faster-whisper, google (online, needs --online)")
+    w.add_argument("--engine", default="moonshine", type=options.not_empty, help=ENGINE_HELP)
     w.add_argument("--engine-model", metavar="PATH", type=options.not_empty,
                    help="model path for vosk/whisper engines")
     w.add_argument("--online", action="store_true",
@@ -110,10 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("voices", help="list installed voices")
     v.add_argument("--json", action="store_true")
 
-    r = sub.add_parser("recognize", help="decode recordings with the command grammar")
+    r = sub.add_parser("recognize", help="decode recordings as the coach hears them")
     r.add_argument("--json", action="store_true")
     r.add_argument("--grammar", default="command",
                    help="which grammar: command (default), yes_no, number")
+    r.add_argument("--engine", default="moonshine", help=ENGINE_HELP)
+    r.add_argument("--engine-model", metavar="PATH", help="model path for vosk/whisper engines")
     r.add_argument("files", nargs="+", metavar="FILE")
 
     d = sub.add_parser("doctor", help="check microphone, speaker, speech and recognizer")
@@ -126,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--transcript", metavar="FILE", type=options.output_file(),
                    help="write one JSON line per utterance")
     m.add_argument("--minutes", type=options.minutes, default=5)
+    m.add_argument("--voices", metavar="DIR", type=options.not_empty,
+                   help="the person's recordings instead of the shipped ones: go.wav rating.wav "
+                        "chatter.wav [chatter2.wav] stop.wav no.wav final.wav")
 
     h = sub.add_parser("history", help="past sessions, streak, pain trend")
     h.add_argument("--json", action="store_true")

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from voicecoach.audio.recognizer import make_recognizer
+from voicecoach.audio.recognizer import DEFAULT_ENGINE, make_recognizer
 from voicecoach.core.errors import UserError
 
 
@@ -14,7 +14,7 @@ def cli_recognize(args) -> int:
     files = list(getattr(args, "files", []) or [])
     as_json = bool(getattr(args, "json", False))
     grammar = getattr(args, "grammar", None) or "command"
-    rec = make_recognizer(getattr(args, "engine", None) or "sphinx",
+    rec = make_recognizer(getattr(args, "engine", None) or DEFAULT_ENGINE,
                           getattr(args, "engine_model", None), bool(getattr(args, "online", False)))
     if grammar not in getattr(rec, "grammars", (grammar,)):
         raise UserError(f"unknown grammar {grammar!r}; choose one of: {', '.join(rec.grammars)}")
@@ -40,5 +40,6 @@ def cli_recognize(args) -> int:
             slots = " ".join(f"{k}={v}" for k, v in result.intent.slots.items())
             heard = f'"{result.text}"' if result.text else "(nothing)"
             print(f"{name}: {result.intent.name}{' ' + slots if slots else ''}  "
-                  f"heard {heard}  confidence {result.confidence:.2f}", flush=True)
+                  f"heard {heard}  confidence {result.confidence:.2f}  ({result.engine})",
+                  flush=True)
     return 2 if failed else 0

@@ -1,0 +1,1 @@
+"""Moonshine base (English), the default recognizer: see recognizer.py."""
