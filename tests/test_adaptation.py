@@ -83,7 +83,7 @@ def adj(adaptation, ex):
 
 def test_every_rule_has_a_reason_and_every_sentence_exists():
     assert set(RULES.why) == {"pain_easier", "easy_progress", "weekly_growth", "break_return",
-                              "red_flag_check", "streak", "pain_trend"}
+                              "red_flag_check", "streak", "pain_trend", "too_hard"}
     assert all(len(why) > 80 for why in RULES.why.values())
     missing = [k for k in RULES.prompt_keys() if not PROMPTS.has(k)]
     assert missing == []
@@ -259,6 +259,7 @@ def test_a_red_flag_last_time_asks_to_see_a_professional_and_runs_gentle():
 def test_the_coach_never_diagnoses_in_any_adaptation_sentence():
     for key in RULES.prompt_keys():
         text = PROMPTS.render(key, name="bridge", variant="small bridge", minutes=14, goal=20,
+                              said="your leg is going numb",
                               days=5, streak=3, total=9, before=5, now=3).lower()
         for word in ("you have sciatica", "diagnos", "disc", "herniat", "you have a"):
             assert word not in text, (key, text)

@@ -194,6 +194,7 @@ def _count_done(db: Path) -> int:
 
 def test_kill_9_of_a_real_workout_keeps_it_as_unfinished(tmp_path):
     """The real `voicecoach workout` (text, muted, fast clock), killed after its first exercise."""
+    import threading
     import time
 
     home = tmp_path / "home"
@@ -202,11 +203,17 @@ def test_kill_9_of_a_real_workout_keeps_it_as_unfinished(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "voicecoach", "workout", "--text", "--mute", "--minutes", "10",
          "--time-scale", "40"],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         env=env, cwd=REPO)
     try:
-        proc.stdin.write("start\n3\n")
+        proc.stdin.write("start\n")
         proc.stdin.flush()
+        for line in proc.stdout:  # answer once the question has been asked, as a person would
+            if "how is your back" in line.lower():
+                break
+        proc.stdin.write("3\n")
+        proc.stdin.flush()
+        threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep the pipe drained
         deadline = time.monotonic() + 45
         while _count_done(db) < 1 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
