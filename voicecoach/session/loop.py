@@ -27,6 +27,11 @@ from voicecoach.core.intents import Intent
 
 
 class Speaker(Protocol):
+    """Speaks utterances on the session clock. The contract the dialogue paces itself by:
+    every `say` gets exactly one SpeechDone (cut=True when cut or dropped), and one that
+    sounds gets SpeechStarted first, with the session time of its first sound. An assistant
+    adapter that cannot know may post them from estimates."""
+
     def say(self, utt: Utterance) -> None: ...
     def stop(self) -> None: ...
     def adjust(self, rate: float = 1.0, volume: float = 1.0) -> None: ...
@@ -57,7 +62,7 @@ class MutedSpeaker:
         self.scheduler = scheduler
         self.clock = clock
         self._busy_until = 0.0
-        self._pending: list[tuple[int, float, int, int]] = []  # (utt id, end, h_start, h_done)
+        self._pending: list[tuple[int, float, float, int, int]] = []  # (id, start, end, handles)
         self.rate = 1.0
 
     def say(self, utt: Utterance) -> None:
@@ -72,14 +77,16 @@ class MutedSpeaker:
         self._busy_until = end
         h1 = self.scheduler.post_at(SpeechStarted(utt.id, start), start)
         h2 = self.scheduler.post_at(SpeechDone(utt.id), end)
-        self._pending.append((utt.id, end, h1, h2))
+        self._pending.append((utt.id, start, end, h1, h2))
 
     def _cut(self, now: float) -> None:
-        for uid, end, h1, h2 in self._pending:
+        for uid, start, end, h1, h2 in self._pending:
             if end > now:
+                if start > now:  # not begun yet: it never sounds
+                    self.scheduler.cancel(h1)
                 self.scheduler.cancel(h2)
                 self.scheduler.post(SpeechDone(uid, cut=True))
-        self._pending = [p for p in self._pending if p[1] <= now]
+        self._pending = [p for p in self._pending if p[2] <= now]
         self._busy_until = now
 
     def stop(self) -> None:
@@ -306,8 +313,10 @@ class SessionLoop:
                 self.handle(Interrupted())
         finally:
             self.transcript.flush_pending()
-            minutes = self.clock.now() / 60.0
             ended = self.ended or End(False, "no more events")
+            # The workout's own minutes when the dialogue knows them (not the welcome's wait,
+            # the first-run questions or time paused), else the whole run.
+            minutes = ended.minutes if ended.minutes is not None else self.clock.now() / 60.0
             if self.store is not None:
                 self.store.end(ended.finished, minutes)
             self.speaker.close()
