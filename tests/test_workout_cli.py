@@ -218,3 +218,34 @@ def test_ctrl_c_saves_the_session(home):
                          capture_output=True, text=True, timeout=30)
     session = json.loads(out.stdout)["sessions"][-1]
     assert session["finished"] is False and session["pain_before"] == 5
+
+
+@pytest.mark.parametrize("first_run", [False, True])
+def test_quick_start_at_30x_nothing_cut_every_question_heard_and_a_tip(home, first_run):
+    """"start" during the welcome, commands during the counts, answers once asked: every line
+    the coach printed is played in full, and the session ends with a tip."""
+    transcript = home / "t.jsonl"
+    args = ["--time-scale", "30", "--minutes", "5", "--transcript", str(transcript)]
+    w = LiveWorkout(args + ([] if first_run else ["--cause", "general"]))
+    try:
+        w.type("start")  # during the welcome
+        w.wait_for(lambda l: "how is your back" in l.lower(), timeout=40)
+        w.type("three")
+        w.wait_for(lambda l: l == "coach: Go.", timeout=40)
+        for command in ("how long is left", "louder", "help", "faster"):
+            w.type(command)
+        w.wait_for(lambda l: "how is your back now" in l.lower(), timeout=60)
+        w.type("two")
+        w.wait_for(lambda l: l.startswith("coach: See you"), timeout=30)
+        w.proc.stdin.close()
+        assert w.proc.wait(timeout=30) == 0
+    finally:
+        w.close()
+    lines = read_transcript(transcript)
+    lost = [l["text"] for l in lines if l["played"] is None or l["cut"]]
+    assert lost == []
+    texts = [l["text"] for l in lines]
+    assert any(t.startswith("A tip for today") for t in texts)
+    assert "Louder." in texts and any("About" in t and "left" in t for t in texts)
+    assert "Okay, faster." in texts or any("speeds up the repetitions" in t for t in texts)
+    assert sum(t.startswith(("Hello", "Welcome")) for t in texts) == 1, "greet once"

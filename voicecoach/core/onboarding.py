@@ -167,6 +167,9 @@ class Onboarding:
             # Typed input is over: nobody can answer any more. Take the defaults and finish,
             # so the workout that follows still has a profile.
             if t.s.cause is None or t.s.level is None:
+                # A question still waiting to be asked will not be answered now: leave it out.
+                t.set(agenda=tuple(line for line in t.s.agenda if line.tag != "question"))
+                t.actions.append(CancelTimers((QUESTION,)))
                 t.say("onboarding.input_ended")
             self._finish(t)
         return t.finish()

@@ -67,7 +67,10 @@ class MutedSpeaker:
 
     def say(self, utt: Utterance) -> None:
         now = self.clock.now()
-        if utt.interrupt:
+        self._pending = [p for p in self._pending if p[2] > now]
+        # A safety line cuts what is being said. A count never cuts a count: when the loop runs
+        # late (a fast --time-scale on a busy machine) the next one follows the late one.
+        if utt.interrupt and utt.kind != "count":
             self._cut(now)
         start = max(now, utt.due or 0.0, self._busy_until)
         seconds = timing.speech_seconds(utt.text) / self.rate
@@ -181,7 +184,8 @@ class SessionLoop:
         self.transcript = Transcript(transcript_out)
         self.store = store
         self.listener = listener
-        self.echo = echo
+        self.echo = echo  # shows each line as it begins to sound
+        self._echoed: set[int] = set()
         self.drain_seconds = drain_seconds
         self.on_device = on_device
         self.on_heard: Callable[[Heard], None] | None = None  # e.g. the demo shows what was heard
@@ -253,10 +257,19 @@ class SessionLoop:
                 continue
             return event
 
+    def _started(self, event: SpeechStarted) -> None:
+        """A line begins to sound: the transcript notes when, and the console shows it now,
+        not when it was queued (so a question is on screen once it is being asked)."""
+        self.transcript.started(event.utterance_id, event.played)
+        entry = self.transcript.said.get(event.utterance_id)
+        if self.echo and entry is not None and event.utterance_id not in self._echoed:
+            self._echoed.add(event.utterance_id)
+            self.echo(entry[0].text)
+
     def handle(self, event: Event) -> None:
         now = self.clock.now()
         if isinstance(event, SpeechStarted):
-            self.transcript.started(event.utterance_id, event.played)
+            self._started(event)
         elif isinstance(event, SpeechDone):
             self.transcript.done(event.utterance_id, event.cut)
         elif isinstance(event, DeviceChanged) and self.on_device is not None:
@@ -271,8 +284,6 @@ class SessionLoop:
         if isinstance(action, Say):
             utt = action.utterance
             self.transcript.said_at(utt, now)
-            if self.echo:
-                self.echo(utt.text)
             self.speaker.say(utt)
         elif isinstance(action, StopSpeech):
             self.speaker.stop()
@@ -336,7 +347,7 @@ class SessionLoop:
             if event is None:
                 break
             if isinstance(event, SpeechStarted):
-                self.transcript.started(event.utterance_id, event.played)
+                self._started(event)
             elif isinstance(event, SpeechDone):
                 self.transcript.done(event.utterance_id, event.cut)
 
