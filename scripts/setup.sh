@@ -37,7 +37,7 @@ stamp=.venv/.voicecoach-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing Python packages" >&2
   .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING" || true
-  .venv/bin/python -m pip install -q -e ".[test]" 2>&1 | grep -v -e "^WARNING" -e "^  " || true
-  .venv/bin/python -c "import voicecoach, pyttsx3, pocketsphinx, pyaudio, speech_recognition" 
+  .venv/bin/python -m pip install -q -e ".[test,ovos]" 2>&1 | grep -v -e "^WARNING" -e "^  " || true
+  .venv/bin/python -c "import voicecoach, pyttsx3, pocketsphinx, pyaudio, speech_recognition, ovos_workshop, ovoscope"
   touch "$stamp"
 fi

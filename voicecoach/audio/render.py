@@ -372,6 +372,7 @@ class Renderer:
         self._engine_rate: int | None = None
         self._rate_asked = False
         self._closed = False
+        self._scratch: tempfile.TemporaryDirectory | None = None  # when the cache is read-only
         self._thread = threading.Thread(target=self._serve, name="tts-render", daemon=True)
         self._thread.start()
 
@@ -518,8 +519,8 @@ class Renderer:
         with self._memo_lock:
             self.misses += 1
         key = cache_key(text, voice, rate)
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, raw_path = tempfile.mkstemp(prefix=".raw-", suffix=".wav", dir=self.cache_dir)
+        folder = self._writable_folder()
+        fd, raw_path = tempfile.mkstemp(prefix=".raw-", suffix=".wav", dir=folder)
         os.close(fd)
         os.unlink(raw_path)  # the engine creates it; its appearing is part of "done"
         last_err = "unknown error"
@@ -545,7 +546,8 @@ class Renderer:
                 if len(samples) == 0:
                     last_err = "the speech engine produced no sound"
                     continue
-                self._store(key, samples, sr)
+                if folder == self.cache_dir:
+                    self._store(key, samples, sr)
                 r = Rendered(samples, sr, cached=False)
                 with self._memo_lock:
                     self._memo[key] = r
@@ -556,6 +558,19 @@ class Renderer:
             except OSError:
                 pass
         raise RenderError(f"could not render {text!r}: {last_err}")
+
+    def _writable_folder(self) -> Path:
+        """The cache folder; when it cannot be written (a read-only home), a private temp
+        folder: speech still works, it is just not kept for next time."""
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            if os.access(self.cache_dir, os.W_OK):
+                return self.cache_dir
+        except OSError:
+            pass
+        if self._scratch is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="voicecoach-speech-")
+        return Path(self._scratch.name)
 
     def _store(self, key: str, samples: np.ndarray, rate: int) -> None:
         """Atomic: write a temp file in the same directory, then rename over the final name."""

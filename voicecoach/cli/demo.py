@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
+from voicecoach.cli.options import open_output
 from voicecoach.core.catalog import load_catalog
 from voicecoach.session.clock import MonotonicClock
 from voicecoach.core.dialogue import Context, Dialogue, default_item
@@ -104,18 +105,21 @@ class Person(threading.Thread):
 def cli_demo(args) -> int:
     from voicecoach.audio.pulse_env import PulseUnavailable, start_pulse
 
-    try:
-        pulse = start_pulse(noise_dbfs=-60)
-    except PulseUnavailable as err:
-        raise UserError(f"the demo needs a PulseAudio daemon of its own: {err}") from None
+    # Where the results go is checked before the two minutes of demo, not after.
     out_path = Path(args.out)
-    transcript = open(args.transcript, "w", encoding="utf-8") if args.transcript else None
+    transcript = open_output(args.transcript, "--transcript")
     try:
-        return _run(pulse, out_path, transcript)
+        try:
+            pulse = start_pulse(noise_dbfs=-60)
+        except PulseUnavailable as err:
+            raise UserError(f"the demo needs a PulseAudio daemon of its own: {err}") from None
+        try:
+            return _run(pulse, out_path, transcript)
+        finally:
+            pulse.stop()
     finally:
         if transcript is not None:
             transcript.close()
-        pulse.stop()
 
 
 def _run(pulse, out_path: Path, transcript) -> int:
@@ -179,7 +183,10 @@ def _run(pulse, out_path: Path, transcript) -> int:
         person.done.set()
         listener.stop()
         recording = recorder.stop()
-    write_wav(out_path, recording.samples, recording.rate)
+    try:
+        write_wav(out_path, recording.samples, recording.rate)
+    except OSError as err:  # the folder went away or filled up during the demo
+        raise UserError(f"--out {out_path}: cannot write the recording ({err.strerror})") from None
     seconds = len(recording.samples) / recording.rate
     out(f"\ndemo: {'finished' if outcome.finished else 'ended: ' + outcome.reason} after "
         f"{time.monotonic() - t0:.0f} s; the person said {len(person.said)} things; "

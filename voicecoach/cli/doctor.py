@@ -1,7 +1,8 @@
 """`voicecoach doctor`: check every part a session needs, and say how to fix what is wrong.
 
-Each check is a small function returning a Finding; the command prints them and exits 1 when
-any part is broken. Nothing here changes the machine.
+Each check is a small function returning a Finding (or a list of them); the command prints
+them and exits 1 when any part is broken. Nothing here changes the machine, but for creating
+voicecoach's own folders and upgrading an old history file, as the next workout would.
 """
 
 from __future__ import annotations
@@ -9,9 +10,15 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
+
+from voicecoach.core.errors import UserError
+from voicecoach.store import paths
+from voicecoach.store import profile as profile_mod
+from voicecoach.store.history import History
 
 
 @dataclass(frozen=True)
@@ -154,19 +161,51 @@ def check_recognizer() -> Finding:
                    "(.venv/bin/pip install --force-reinstall pocketsphinx==5.1.1)")
 
 
-def check_storage() -> Finding:
-    from voicecoach.store import paths
-
-    where = paths.data_dir()
+def _cannot_write(where: Path) -> str | None:
+    """Why `where` cannot be created and written to, or None when it can."""
     try:
         paths.private_dir(where)
         probe = where / ".doctor-probe"
         probe.write_text("ok")
         probe.unlink()
     except OSError as err:
-        return Finding("history storage", False, f"cannot write {where}: {err}",
-                       "make it writable, or set VOICECOACH_HOME to a folder you own")
-    return Finding("history storage", True, f"{where} is writable (private to you)")
+        return err.strerror or str(err)
+    return None
+
+
+def check_storage() -> list[Finding]:
+    """The folders for the history, the profile and the speech cache can be written; what is
+    saved there reads back (a damaged file is named, with its line when known, and how to
+    start afresh)."""
+    from voicecoach.audio.render import default_cache_dir
+
+    own = "make it writable, or set VOICECOACH_HOME to a folder you own"
+    folders = (("history storage", paths.data_dir(), "", own),
+               ("profile storage", paths.config_dir(), "", own),
+               ("speech cache", default_cache_dir(), "; speech still works, each line made anew",
+                "make it writable, or set XDG_CACHE_HOME to a folder you own"))
+    found = []
+    for part, where, note, fix in folders:
+        why = _cannot_write(where)
+        found.append(Finding(part, True, f"{where} is writable (private to you)") if why is None
+                     else Finding(part, False, f"cannot write {where} ({why}){note}", fix))
+    try:
+        settings = profile_mod.load()
+        found.append(Finding("profile", True, "saved" if settings else
+                             "none yet: the first workout asks a few questions"))
+    except UserError as err:
+        found.append(Finding("profile", False, str(err), "correct that line, or start again "
+                             "with `voicecoach profile --reset`"))
+    history = paths.history_path()
+    if history.exists():
+        try:
+            with History.open(history) as h:
+                n = len(h.sessions())
+            found.append(Finding("history", True, f"{n} session{'s' if n != 1 else ''} saved"))
+        except UserError as err:
+            found.append(Finding("history", False, str(err), f"move it aside (mv {history} "
+                                 f"{history}.broken); the next workout starts a new one"))
+    return found
 
 
 def cli_doctor(args) -> int:
@@ -185,9 +224,10 @@ def cli_doctor(args) -> int:
         findings.append(f)
         _print(f, show)
     for check in (check_speech, check_recognizer, check_storage):
-        f = check()
-        findings.append(f)
-        _print(f, show)
+        found = check()
+        for f in found if isinstance(found, list) else [found]:
+            findings.append(f)
+            _print(f, show)
     problems = [f for f in findings if not f.ok]
     show("")
     if problems:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
+from voicecoach import __version__
+from voicecoach.cli import options
 from voicecoach.core.errors import UserError
 
 # command name -> "module:function"; each function takes the parsed args and returns an exit code.
@@ -24,49 +27,69 @@ HANDLERS = {
 }
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
+class Parser(argparse.ArgumentParser):
+    """argparse, but a mistake on the command line is one line on stderr (exit 2), worded for
+    a person: `voicecoach: --minutes must be a whole number between 5 and 30 (got 'abc')`."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"voicecoach: {plain_error(message, self.prog)}\n")
 
 
-def _minutes(text: str) -> int:
-    value = int(text)
-    if not 5 <= value <= 30:
-        raise argparse.ArgumentTypeError("minutes must be between 5 and 30")
-    return value
+def plain_error(message: str, prog: str = "voicecoach") -> str:
+    """argparse's message rewritten to read on from the option's name."""
+    m = re.fullmatch(r"argument (\S+?): invalid choice: (.+?) \(choose from (.*)\)", message)
+    if m:
+        name, got, choices = m.groups()
+        listed = ", ".join(c.strip().strip("'") for c in choices.split(","))
+        if name == "COMMAND":
+            return f"unknown command {got}; choose one of: {listed}"
+        return f"{name} must be one of: {listed} (got {got})"
+    m = re.fullmatch(r"argument (\S+?): expected one argument", message)
+    if m:
+        return f"{m.group(1)} needs a value"
+    m = re.fullmatch(r"argument (\S+?): (.*)", message)
+    if m:
+        return f"{m.group(1)} {m.group(2)}"
+    return f"{message}; see `{prog} --help`"
 
 
 def add_speech_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--voice", help="voice id or name (see `voicecoach voices`)")
-    p.add_argument("--rate", type=int, help="speech rate in words per minute")
-    p.add_argument("--volume", type=float, help="volume 0.0-1.0")
+    p.add_argument("--voice", type=options.not_empty,
+                   help="voice id or name (see `voicecoach voices`)")
+    p.add_argument("--rate", type=options.rate, help="speech rate in words per minute, 60-400")
+    p.add_argument("--volume", type=options.volume, help="volume 0.0-1.0")
     p.add_argument("--counts", choices=("voice", "tick"), help="speak counts, or a short tick")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="voicecoach",
         description="Hands-free, offline voice coach for back-pain exercise.",
     )
+    parser.add_argument("--version", action="version", version=f"voicecoach {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     w = sub.add_parser("workout", help="run today's guided session")
     w.add_argument("--text", action="store_true", help="type commands on stdin; print every line")
     w.add_argument("--mute", action="store_true", help="print lines instead of speaking them")
-    w.add_argument("--minutes", type=_minutes, help="session length, 5-30 (default: profile, 15)")
+    w.add_argument("--minutes", type=options.minutes,
+                   help="session length, 5-30 (default: profile, 15)")
     w.add_argument("--cause", choices=("tight", "weak", "posture", "general"),
                    help="what you think causes your back pain (weights the plan)")
     w.add_argument("--level", choices=("beginner", "intermediate", "advanced"))
-    w.add_argument("--only", metavar="ID[,ID]", help="just these exercises, in this order")
-    w.add_argument("--time-scale", type=_positive_float, default=1.0, metavar="F",
+    w.add_argument("--only", metavar="ID[,ID]", type=options.not_empty,
+                   help="just these exercises, in this order")
+    w.add_argument("--time-scale", type=options.time_scale, default=1.0, metavar="F",
                    help="run the session clock F times faster (demos, tests)")
-    w.add_argument("--transcript", metavar="FILE", help="write one JSON line per utterance")
-    w.add_argument("--engine", default="sphinx",
+    w.add_argument("--transcript", metavar="FILE", type=options.output_file(),
+                   help="write one JSON line per utterance")
+    w.add_argument("--quiet", action="store_true",
+                   help="no status line (exercise, set, count, time left) on the terminal")
+    w.add_argument("--engine", default="sphinx", type=options.not_empty,
                    help="speech recognizer: sphinx (default, offline), vosk, whisper, "
                         "faster-whisper, google (online, needs --online)")
-    w.add_argument("--engine-model", metavar="PATH", help="model path for vosk/whisper engines")
+    w.add_argument("--engine-model", metavar="PATH", type=options.not_empty,
+                   help="model path for vosk/whisper engines")
     w.add_argument("--online", action="store_true",
                    help="allow an online recognizer (audio leaves this machine)")
     w.add_argument("--no-history", action="store_true", help="do not save this session")
@@ -92,22 +115,26 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("files", nargs="+", metavar="FILE")
 
     d = sub.add_parser("doctor", help="check microphone, speaker, speech and recognizer")
-    d.add_argument("--seconds", type=float, default=3.0, help="length of the mic level check")
+    d.add_argument("--seconds", type=options.meter_seconds, default=3.0,
+                   help="length of the mic level check, 0-60 (0 skips it)")
 
     m = sub.add_parser("demo", help="the whole loop headless: recorded voice in, speech to a WAV")
-    m.add_argument("--out", default="voicecoach-demo.wav", help="WAV file of the coach's voice")
-    m.add_argument("--transcript", metavar="FILE", help="write one JSON line per utterance")
-    m.add_argument("--minutes", type=_minutes, default=5)
+    m.add_argument("--out", default="voicecoach-demo.wav", type=options.output_file(".wav"),
+                   help="WAV file of the coach's voice")
+    m.add_argument("--transcript", metavar="FILE", type=options.output_file(),
+                   help="write one JSON line per utterance")
+    m.add_argument("--minutes", type=options.minutes, default=5)
 
     h = sub.add_parser("history", help="past sessions, streak, pain trend")
     h.add_argument("--json", action="store_true")
-    h.add_argument("--plot", metavar="FILE.png", help="draw pain and minutes per day")
+    h.add_argument("--plot", metavar="FILE.png", type=options.output_file(".png"),
+                   help="draw pain and minutes per day")
 
     pr = sub.add_parser("profile", help="show or change your profile")
     pr.add_argument("--cause", choices=("tight", "weak", "posture", "general"))
     pr.add_argument("--level", choices=("beginner", "intermediate", "advanced"))
-    pr.add_argument("--minutes", type=_minutes)
-    pr.add_argument("--goal-minutes", type=_minutes)
+    pr.add_argument("--minutes", type=options.minutes)
+    pr.add_argument("--goal-minutes", type=options.minutes)
     pr.add_argument("--reset", action="store_true", help="forget the profile (first run again)")
     pr.add_argument("--json", action="store_true")
     add_speech_options(pr)
@@ -116,7 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a mistake already printed in one line
+        return int(done.code or 0)
     if not args.command:
         parser.print_help()
         return 0

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from voicecoach.core.errors import UserError
 from voicecoach.store import paths
-from voicecoach.store.profile import RATE_RANGE, Settings, load, reset, save
+from voicecoach.cli.voices import check_voice
+from voicecoach.store.profile import Settings, load, reset, save
 
 
 _NAMES = {
@@ -49,10 +50,8 @@ def cli_profile(args) -> int:
         for key in ("cause", "level", "minutes", "goal_minutes", "voice", "rate", "volume", "counts")
         if getattr(args, key, None) is not None
     }
-    if "volume" in changes and not 0.0 <= changes["volume"] <= 1.0:
-        raise UserError("--volume must be between 0.0 and 1.0")
-    if "rate" in changes and not RATE_RANGE[0] <= changes["rate"] <= RATE_RANGE[1]:
-        raise UserError(f"--rate must be between {RATE_RANGE[0]} and {RATE_RANGE[1]}")
+    if "voice" in changes:  # checked before it is saved: a wrong one would silence the coach
+        check_voice(changes["voice"], strict=True)
     if changes:
         base = current or Settings(created=date.today())
         updated = replace(base, **changes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from voicecoach.audio.recognizer import make_recognizer
 from voicecoach.core.errors import UserError
@@ -20,6 +21,10 @@ def cli_recognize(args) -> int:
     failed = 0
     for name in files:
         try:
+            if not name.strip():
+                raise UserError("an empty file name; give the path of a WAV recording")
+            if Path(name).is_dir():
+                raise UserError(f"{name}: is a folder, not a recording")
             result = rec.decode_file(name, grammar)
         except UserError as err:
             failed += 1

@@ -8,6 +8,22 @@ from voicecoach.audio.render import RenderError, list_voices
 from voicecoach.core.errors import UserError
 
 
+def check_voice(wanted: str, strict: bool = False) -> None:
+    """An unknown voice is a typo to fix now, not a silent coach later. With no speech engine
+    to ask, `strict` refuses (a profile must not keep a voice nobody checked); otherwise the
+    speaker says so itself and the session goes on in text."""
+    try:
+        voices = list_voices()
+    except RenderError as err:
+        if strict:
+            raise UserError(f"cannot check --voice {wanted!r}: no speech engine ({err}); "
+                            "`voicecoach doctor` shows how to fix it") from None
+        return
+    names = {v.id.lower() for v in voices} | {v.name.lower() for v in voices}
+    if voices and wanted.strip().lower() not in names:
+        raise UserError(f"--voice: no voice called {wanted!r}; `voicecoach voices` lists them")
+
+
 def cli_voices(args) -> int:
     try:
         voices = list_voices()

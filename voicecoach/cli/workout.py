@@ -9,7 +9,9 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from voicecoach.session.console import notice
+from voicecoach.cli.options import open_output
+from voicecoach.cli.voices import check_voice
+from voicecoach.session.console import StatusLine, above_status, notice
 from voicecoach.core.catalog import load_catalog
 from voicecoach.session.clock import MonotonicClock
 from voicecoach.core.dialogue import Context, Dialogue
@@ -23,18 +25,23 @@ ONLINE_ENGINES = ("google",)  # recognizers that send audio off the machine
 
 
 class SessionStore:
-    """The loop's view of the history: one session, begun when the workout is planned (after
-    any first-run questions) and written event by event as it goes."""
+    """The loop's view of the history: one session, planned when the workout is planned (after
+    any first-run questions) and written event by event as it goes. Its row is written with
+    the first event worth keeping, so a run that fails or is stopped before anything happened
+    leaves no empty session behind."""
 
     def __init__(self, history):
         self.history = history
         self.session_id: int | None = None
+        self._planned: tuple | None = None
 
     def begin(self, plan, profile) -> None:
-        self.session_id = self.history.begin_session(
-            datetime.now().astimezone(), [i.exercise_id for i in plan.items], profile, plan.minutes)
+        self._planned = (datetime.now().astimezone(), [i.exercise_id for i in plan.items],
+                         profile, plan.minutes)
 
     def record(self, kind: str, data: dict, t: float) -> None:
+        if self.session_id is None and self._planned is not None:
+            self.session_id = self.history.begin_session(*self._planned)
         if self.session_id is not None:
             self.history.record(self.session_id, kind, data, t)
 
@@ -73,9 +80,6 @@ def _make_speaker_factory(args, settings, clock, prerender=()):
         notice(f"speech output unavailable ({err}); lines are printed instead")
         return lambda scheduler: MutedSpeaker(scheduler, clock)
 
-    if args.voice:
-        _check_voice(args.voice)
-
     def factory(scheduler):
         try:
             return AudioSpeaker(
@@ -94,17 +98,25 @@ def _make_speaker_factory(args, settings, clock, prerender=()):
     return factory
 
 
-def _check_voice(wanted: str) -> None:
-    """An unknown --voice is a typo to fix now, not a notice in the middle of a workout."""
-    from voicecoach.audio.render import RenderError, list_voices
+def _check_engine(name: str) -> str:
+    """The recognizer named on the command line, checked before anything runs (with --text
+    too, where it is not used: a typo is a typo). The names are the recognizer factory's."""
+    from voicecoach.audio.recognizer import ENGINES
 
-    try:
-        voices = list_voices()
-    except RenderError:
-        return  # the speech engine itself is broken: the speaker says so and goes on in text
-    names = {v.id.lower() for v in voices} | {v.name.lower() for v in voices}
-    if voices and wanted.lower() not in names:
-        raise UserError(f"no voice called '{wanted}'; `voicecoach voices` lists them")
+    engine = name.strip().lower()
+    if engine not in ENGINES:
+        raise UserError(f"--engine must be one of: {', '.join(ENGINES)} (got {name!r})")
+    return engine
+
+
+def _status_feed(args, catalog, prompts):
+    """The status line, in audio mode on a terminal unless --quiet. Not with --text: every
+    line is printed there and typing shares the terminal line the status would redraw."""
+    if args.text or getattr(args, "quiet", False) or not sys.stdout.isatty():
+        return None
+    from voicecoach.session.status import StatusFeed
+
+    return StatusFeed(catalog, prompts, StatusLine(sys.stdout))
 
 
 def workout(args) -> int:
@@ -112,50 +124,44 @@ def workout(args) -> int:
     from voicecoach.store import profile as profile_mod
     from voicecoach.understanding.parser import parse
 
+    # Everything a person typed is checked before anything is saved, said or written.
+    args.engine = _check_engine(args.engine)
+    if args.voice:
+        check_voice(args.voice)
     catalog = load_catalog()
     prompts = load_default()
     settings = profile_mod.load()
     only = _only(args)
     history = history_mod.NullHistory() if args.no_history else history_mod.History.open()
     store = SessionStore(history)
-    today = date.today()
-
-    def build(profile: Profile, current, greeted: bool = False) -> Dialogue:
-        """Today's plan and the workout dialogue for it (history session begun here)."""
-        dialogue = build_workout(args, catalog, prompts, profile, current, history.sessions(),
-                                 only, today, greeted=greeted,
-                                 history_kept=not args.no_history)
-        store.begin(dialogue.ctx.plan, profile)
-        if not current.disclaimer_heard:  # the workout's welcome says it now: once is enough
-            profile_mod.save(replace(current, disclaimer_heard=True))
-        return dialogue
-
-    if settings is None and only is None and not args.cause:
-        dialogue = _first_run(args, prompts, build, profile_mod)
-    else:
-        current = settings or profile_mod.Settings(created=today)
-        if settings is None:
-            profile_mod.save(replace(current, cause=args.cause or current.cause))
-        dialogue = build(_profile(args, current), current)
+    dialogue = plan_today(args, catalog, prompts, history, store, settings, only)
 
     clock = MonotonicClock(args.time_scale)
-    transcript = open(args.transcript, "w", encoding="utf-8") if args.transcript else None
+    transcript = open_output(args.transcript, "--transcript")
     loop = SessionLoop(
         dialogue, clock,
         speaker_factory=_make_speaker_factory(args, settings, clock, _prerender(dialogue, prompts)),
-        transcript_out=transcript, store=store, echo=print_line(sys.stdout),
+        transcript_out=transcript, store=store, echo=above_status(print_line(sys.stdout)),
     )
+    loop.on_state = status = _status_feed(args, catalog, prompts)
     listener = None
     keyboard: list = []
 
     def use_keyboard() -> None:
         if not keyboard:
+            if status is not None and sys.stdin.isatty():  # it would redraw over what is typed
+                loop.on_state = None
+                status.close()
             keyboard.append(read_keyboard(loop, sys.stdin, lambda text: parse(text, catalog)))
 
     if args.text:
         use_keyboard()
     else:
-        listener = _start_listener(args, loop, catalog)
+        try:
+            listener = _start_listener(args, loop, catalog)
+        except BaseException:
+            loop.speaker.close()  # its audio thread must not outlive (or swallow) the message
+            raise
         loop.listener = listener
         if listener is None:
             notice("no microphone: type commands instead (one per line)")
@@ -173,6 +179,8 @@ def workout(args) -> int:
     try:
         outcome = loop.run()
     finally:
+        if status is not None:
+            status.close()
         if listener is not None:
             with contextlib.suppress(Exception):
                 listener.stop()
@@ -183,6 +191,32 @@ def workout(args) -> int:
         notice("stopped; the session so far is saved")
         return 130
     return 0
+
+
+def plan_today(args, catalog, prompts, history, store: SessionStore, settings, only) -> Dialogue:
+    """Today's dialogue: the first-run questions first when there is no profile yet (`settings`
+    None), else the workout planned from the profile and `args` (cause, level, minutes) and
+    `only`. Also used by the assistant skills (integrations/)."""
+    from voicecoach.store import profile as profile_mod
+
+    today = date.today()
+
+    def build(profile: Profile, current, greeted: bool = False) -> Dialogue:
+        """Today's plan and the workout dialogue for it (history session begun here)."""
+        dialogue = build_workout(args, catalog, prompts, profile, current, history.sessions(),
+                                 only, today, greeted=greeted,
+                                 history_kept=not getattr(args, "no_history", False))
+        store.begin(dialogue.ctx.plan, profile)
+        if not current.disclaimer_heard:  # the workout's welcome says it now: once is enough
+            profile_mod.save(replace(current, disclaimer_heard=True))
+        return dialogue
+
+    if settings is None and only is None and not args.cause:
+        return _first_run(args, prompts, build, profile_mod)
+    current = settings or profile_mod.Settings(created=today)
+    if settings is None:  # saved by build() once the plan is made (e.g. --only checked)
+        current = replace(current, cause=args.cause or current.cause)
+    return build(_profile(args, current), current)
 
 
 RECENT_DAYS = 14  # an exercise done within this many days gets the short instructions

@@ -22,11 +22,14 @@ _FORMATTER = string.Formatter()
 
 
 def default_dir() -> Path:
-    """prompts/ beside the package (source checkout or editable install), or $VOICECOACH_PROMPTS."""
+    """$VOICECOACH_PROMPTS; else prompts/ inside the package (a normal install: the build copies
+    the top-level prompts/ there, see setup.py); else prompts/ beside the package (a source
+    checkout or an editable install: the one place the sentences are edited)."""
     override = os.environ.get("VOICECOACH_PROMPTS")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / "prompts"
+    packaged = Path(__file__).resolve().parents[1] / "prompts"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "prompts"
 
 
 @dataclass(frozen=True)

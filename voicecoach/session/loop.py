@@ -189,6 +189,7 @@ class SessionLoop:
         self.drain_seconds = drain_seconds
         self.on_device = on_device
         self.on_heard: Callable[[Heard], None] | None = None  # e.g. the demo shows what was heard
+        self.on_state: Callable[[State, float], None] | None = None  # after each step (status)
         self.speaker: Speaker = (speaker_factory or (lambda s: MutedSpeaker(s, clock)))(self)
         self.state = dialogue.initial_state()
         self.ended: End | None = None
@@ -279,6 +280,8 @@ class SessionLoop:
         self.state, actions = self.dialogue.step(self.state, event, now)
         for action in actions:
             self.perform(action, now)
+        if self.on_state is not None:
+            self.on_state(self.state, now)
 
     def perform(self, action, now: float) -> None:
         if isinstance(action, Say):

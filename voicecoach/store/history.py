@@ -389,9 +389,17 @@ class History:
                 by_session.setdefault(r["session_id"], []).append(
                     Event(r["t"], r["kind"], _loads(r["data"]))
                 )
+        except sqlite3.DatabaseError as err:  # damaged pages the open did not touch
+            raise DataFileError(str(self.path), f"not a readable voicecoach history ({err})") from None
         finally:
             self._db.row_factory = None
-        summaries = [summarize(row, by_session.get(row["id"], ())) for row in rows]
+        summaries = []
+        for row in rows:
+            try:
+                summaries.append(summarize(row, by_session.get(row["id"], ())))
+            except (ValueError, TypeError, KeyError) as err:  # a row edited or damaged by hand
+                raise DataFileError(str(self.path), f"session {row.get('id')} is damaged ({err}); "
+                                    "move the file aside to start a new history") from None
         return sorted(summaries, key=_sort_key)
 
     # ---------------------------------------------------------------- closing
