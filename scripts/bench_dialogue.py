@@ -56,10 +56,17 @@ ANSWER_AFTER = 2.0  # a person answers this long after a question has finished p
 # ---------------------------------------------------------------------- the two dialogues
 
 
-def old_modules(tmp: Path):
-    """main's dialogue, onboarding and first-run modules, and main's prompts folder."""
+def old_rev() -> str:
+    """The tree before this work: the parent of the commit that split the dialogue."""
+    split = subprocess.run(["git", "log", "-1", "--format=%H", "--grep=^Dialogue split:", "HEAD"],
+                           cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    return f"{split}^"
+
+
+def old_modules(tmp: Path, rev: str):
+    """The old dialogue, onboarding and first-run modules, and the old prompts folder."""
     def load(name: str, path: str, replace_imports: dict[str, str]):
-        src = subprocess.run(["git", "show", f"main:{path}"], cwd=ROOT, capture_output=True,
+        src = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, capture_output=True,
                              text=True, check=True).stdout
         for a, b in replace_imports.items():
             src = src.replace(a, b)
@@ -71,11 +78,11 @@ def old_modules(tmp: Path):
 
     prompts = tmp / "prompts"
     prompts.mkdir()
-    names = subprocess.run(["git", "ls-tree", "--name-only", "main", "prompts/"], cwd=ROOT,
+    names = subprocess.run(["git", "ls-tree", "--name-only", rev, "prompts/"], cwd=ROOT,
                            capture_output=True, text=True, check=True).stdout.split()
     for name in names:
         (prompts / Path(name).name).write_text(subprocess.run(
-            ["git", "show", f"main:{name}"], cwd=ROOT, capture_output=True, text=True,
+            ["git", "show", f"{rev}:{name}"], cwd=ROOT, capture_output=True, text=True,
             check=True).stdout)
     dialogue = load("old_dialogue", "voicecoach/core/dialogue.py", {})
     onboarding = load("old_onboarding", "voicecoach/core/onboarding.py", {})
@@ -124,20 +131,22 @@ class Durations:
             self.renderer.close()
 
 
-class TimedSpeaker(MutedSpeaker):
-    """The muted speaker with each line as long as `durations` says."""
-
-    def __init__(self, scheduler, clock, durations: Durations):
-        super().__init__(scheduler, clock)
-        self.durations = durations
+class AudioPolicySpeaker(MutedSpeaker):
+    """The muted speaker with the real speaker's rule for counts (audio/speaker.py): a count
+    cuts whatever still sounds at its due time, and a line not yet begun by then never
+    sounds. (The muted speaker alone would let the line finish.)"""
 
     def say(self, utt):
-        saved = timing.speech_seconds
-        try:  # MutedSpeaker times a line with timing.speech_seconds: lend it the real length
-            timing.speech_seconds = lambda text: self.durations(text)
-            super().say(utt)
-        finally:
-            timing.speech_seconds = saved
+        if utt.kind == "count" and utt.due is not None:
+            for i, (uid, start, end, h1, h2) in enumerate(self._pending):
+                if end > utt.due:
+                    if start >= utt.due:
+                        self.scheduler.cancel(h1)
+                    self.scheduler.cancel(h2)
+                    self.scheduler.post_at(SpeechDone(uid, cut=True), max(utt.due, start))
+                    self._pending[i] = (uid, start, utt.due, h1, h2)
+            self._busy_until = min(self._busy_until, utt.due)
+        super().say(utt)
 
 
 class Person:
@@ -157,7 +166,7 @@ def run(mods, dialogue, durations: Durations, person: Person, limit: float = 400
     questions: set[int] = set()
     lines: dict[int, str] = {}
     loop = SessionLoop(dialogue, clock,
-                       speaker_factory=lambda s: TimedSpeaker(s, clock, durations))
+                       speaker_factory=lambda s: AudioPolicySpeaker(s, clock, durations))
     if person.start_at is not None:
         loop.post_at(Heard(Intent("start", {}, "start")), person.start_at)
     loop.handle(Began())
@@ -260,7 +269,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         durations = Durations(args.estimate, tmp / "cache")
-        both = {"old": old_modules(tmp), "new": new_modules()}
+        rev = old_rev()
+        both = {"old": old_modules(tmp, rev), "new": new_modules()}
         plan = plan_session(CATALOG, Profile(minutes=15))
         num = lambda v: Intent("number", {"value": v}, str(v))  # noqa: E731
         rows: dict[str, dict[str, str]] = {}
@@ -325,16 +335,18 @@ def main() -> int:
             r["navigation: 'Exercise 1 of' said again"] = str(
                 sum(l["text"].startswith("Exercise 1 of") for l in nv) - 1)
         durations.close()
-    table = ["| | old (main) | new |", "|---|---|---|"]
+    table = ["| | old | new |", "|---|---|---|"]
     for key in rows["new"]:
         table.append(f"| {key} | {rows['old'].get(key, '-')} | {rows['new'][key]} |")
     how = "espeak-ng renderings" if not args.estimate else "word-count estimates"
     text = "\n".join([
         BEGIN, "## Dialogue (what a person hears)", "",
         f"`scripts/bench_dialogue.py`, {dt.date.today().isoformat()}, {machine()}. Both dialogues "
-        f"in the real loop on a fake clock; lines as long as {how} (+0.3 s gap). A scripted "
+        f"in the real loop on a fake clock; lines as long as {how} (+0.3 s gap), counts cutting "
+        "what still sounds at their due time as the audio speaker does. A scripted "
         "person says \"start\" 1 s into the welcome and answers 2 s after each question has "
-        "been heard. The old dialogue is `main`'s (`git show main:...`).", "",
+        f"been heard. Old: the dialogue before this work (`{subprocess.run(['git', 'rev-parse', '--short', rev], cwd=ROOT, capture_output=True, text=True).stdout.strip()}`, "
+        "the parent of \"Dialogue split\").", "",
         *table, "",
         *[f"- {k}: {v}" for k, v in notes.items()], "",
         "Cut lines in the old dialogue: replies and questions queued behind speech were dropped "

@@ -58,9 +58,13 @@ class MutedSpeaker:
     """Speaks nothing: each line 'takes' the time it would take aloud, on the session clock,
     so a muted or time-scaled session keeps the timing of a spoken one."""
 
-    def __init__(self, scheduler: Scheduler, clock):
+    def __init__(self, scheduler: Scheduler, clock,
+                 seconds: Callable[[str], float] = timing.speech_seconds):
+        """`seconds`: how long a line takes aloud (the estimate; a benchmark may lend it real
+        renderings)."""
         self.scheduler = scheduler
         self.clock = clock
+        self.seconds = seconds
         self._busy_until = 0.0
         self._pending: list[tuple[int, float, float, int, int]] = []  # (id, start, end, handles)
         self.rate = 1.0
@@ -73,7 +77,7 @@ class MutedSpeaker:
         if utt.interrupt and utt.kind != "count":
             self._cut(now)
         start = max(now, utt.due or 0.0, self._busy_until)
-        seconds = timing.speech_seconds(utt.text) / self.rate
+        seconds = self.seconds(utt.text) / self.rate
         if utt.kind == "count":
             seconds = min(seconds, 0.6)
         end = start + seconds
