@@ -46,7 +46,7 @@ SCRIPT: tuple[Cue, ...] = (
     Cue("how is your back right now", "three.wav", "three"),
     Cue("number from zero to ten", "three.wav", "three"),
     Cue("Go.", "chatter-bird.wav", "bird (chatter: must be ignored)"),
-    Cue("\x00count:4", "stop.wav", "stop"),
+    Cue("\x00count:three left", "stop.wav", "stop"),  # mid-hold, over the count
     Cue("end the workout", "no.wav", "no", once=False),
     Cue("yes or no", "no.wav", "no", once=False),
     Cue("how is your back now", "two.wav", "two"),
