@@ -195,3 +195,13 @@ def test_the_loop_keeps_the_workout_minutes_for_the_history():
     out = loop.run([(30.0, heard("start")), (70.0, heard("number", value=3))])
     assert store.minutes == out.minutes
     assert store.minutes < loop.clock.now() / 60 - 0.4  # not the 30 s wait, nor the welcome
+
+
+def test_the_recognizer_switches_to_answers_when_the_question_is_asked():
+    from voicecoach.core.events import Listen
+
+    drv = Driver(make_dialogue())
+    drv.send(heard("start"))  # the welcome still plays: "louder", "stop" must still be heard
+    assert not any(isinstance(a, Listen) and a.grammar == "number" for a in drv.actions)
+    drv.run_while(lambda: not drv.state.question_open)
+    assert [a.grammar for a in drv.actions if isinstance(a, Listen)][-1] == "number"

@@ -88,10 +88,10 @@ class _Turn:
                  agenda=agenda.add(self.s.agenda, Line(text, kind, None, None, interrupt, reply, tag)))
 
     def ask(self, key: str, grammar: str, **data: Any) -> None:
+        """The question goes on the agenda; its grammar is listened for once it is asked."""
         self.actions.append(CancelTimers((QUESTION,)))
         self.set(question_open=False)
         self.say(key, "question", tag="question", **data)
-        self.actions.append(Listen(grammar))
 
     def cut(self) -> None:
         self.actions.append(StopSpeech())
@@ -153,6 +153,8 @@ class Onboarding:
         elif isinstance(event, SpeechStarted):
             if event.utterance_id == t.s.in_air and t.s.in_air_tag == "question":
                 t.set(question_open=True)
+                if t.s.phase in ("cause", "level"):
+                    t.actions.append(Listen(t.s.phase))
         elif isinstance(event, SpeechDone):
             was_question = t.s.in_air_tag == "question"
             if agenda.finished(t, event.utterance_id):

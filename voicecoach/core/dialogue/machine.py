@@ -53,6 +53,7 @@ class Dialogue:
             if event.utterance_id == t.s.in_air:
                 if t.s.in_air_tag == "question":
                     t.set(question_open=True)  # answers count from now
+                    t.listen(QUESTION_PHASES.get(t.s.phase, "command"))
                 elif t.s.in_air_tag == "rest":
                     flow.arm_wait(t)  # "rest for ten seconds": the ten start as it is heard
         elif isinstance(event, SpeechDone):

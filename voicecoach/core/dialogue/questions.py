@@ -27,9 +27,9 @@ def ask(t: Turn, phase: str, key: str, saved: State | None = None, **data: Any) 
     t.cancel(QUESTION)
     t.set(phase=phase, reprompted=False, saved=saved, asked=None, question_open=False,
           no_match=0)
-    expects = QUESTION_PHASES[phase]
-    t.say(key, "question", expects=expects, tag="question", **data)
-    t.listen(expects)
+    # The recognizer switches to the answers' grammar when the question begins to play (see
+    # machine.py): until then the person may still say "start", "louder", ...
+    t.say(key, "question", expects=QUESTION_PHASES[phase], tag="question", **data)
 
 
 def timed_out(t: Turn) -> None:
