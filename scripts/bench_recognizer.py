@@ -26,7 +26,6 @@ import datetime as dt
 import os
 import platform
 import queue
-import re
 import statistics
 import sys
 import time
@@ -290,14 +289,10 @@ def table(results: dict, timing: dict, live_res: dict, split: str, counts: dict)
 
 
 def write_section(path: Path, body: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    section = f"{BEGIN}\n## Voice in (recognizer)\n\n{body}\n{END}"
-    if BEGIN in text and END in text:
-        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda m: section, text,
-                      flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text)
+    sys.path.insert(0, str(REPO / "scripts"))
+    from bench_common import write_section as write
+
+    write(path, "recognizer", "Voice in (recognizer)", body)
 
 
 def main(argv=None) -> int:

@@ -249,3 +249,15 @@ def test_quick_start_at_30x_nothing_cut_every_question_heard_and_a_tip(home, fir
     assert "Louder." in texts and any("About" in t and "left" in t for t in texts)
     assert "Okay, faster." in texts or any("speeds up the repetitions" in t for t in texts)
     assert sum(t.startswith(("Hello", "Welcome")) for t in texts) == 1, "greet once"
+
+
+def test_typed_answers_are_understood_in_the_question_s_context(live_hold):
+    """"if you must" means yes only as an answer: typed after "end the workout?" it ends it."""
+    live_hold.type("stop")
+    live_hold.wait_for(lambda l: "end the workout" in l.lower())
+    live_hold.type("if you must")
+    line = live_hold.wait_for(lambda l: "ending the workout" in l.lower()
+                              or "didn't catch" in l.lower())
+    assert "ending the workout" in line.lower()
+    live_hold.proc.stdin.close()
+    assert live_hold.proc.wait(timeout=15) == 0

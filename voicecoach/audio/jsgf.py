@@ -1,28 +1,97 @@
-"""The recognizer's grammars: one JSGF grammar per listening context, generated from the one
-phrase source (data/commands.yaml) that the text parser reads too, plus the words the pocketsphinx
-dictionary lacks."""
+"""The recognizer's grammars: one JSGF grammar per listening context, generated from the hassil
+templates (data/commands.yaml) that the text parser reads too, plus the words the pocketsphinx
+dictionary lacks.
+
+hassil's parsed templates have JSGF's own shape (alternatives, optional parts, references), so
+each template becomes one JSGF alternative word for word; {exercise} and {number} become rules
+of their own, and <rules> are inlined."""
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from voicecoach.understanding.grammar import (
-    SLOT_RULE, Grammar, Seq, Slot, default_catalog, dictionary_words, exercise_values,
-    jsgf_expansion, known_words, load_grammar, slots_in, words_in,
+from hassil.expression import (
+    Alternative, Expression, ListReference, RuleReference, Sequence as HSeq, TextChunk,
 )
 
+from voicecoach.core.errors import UserError
+from voicecoach.understanding.templates import (
+    Templates, default_catalog, exercise_values, load_templates,
+)
 
-def extra_pronunciations(grammar: Grammar | None = None) -> dict[str, str]:
+# Slot -> its JSGF rule name (not the slot name: the intent "number" has a rule of its own).
+SLOT_RULE = {"exercise": "slot_exercise", "number": "slot_number"}
+
+
+def dictionary_path() -> Path:
+    """The CMU pronouncing dictionary that ships with the pocketsphinx wheel."""
+    spec = importlib.util.find_spec("pocketsphinx")
+    if spec is None or not spec.submodule_search_locations:
+        raise UserError("the pocketsphinx package (its English word list) is not installed")
+    return (Path(list(spec.submodule_search_locations)[0]) / "model" / "en-us"
+            / "cmudict-en-us.dict")
+
+
+@functools.lru_cache(maxsize=1)
+def dictionary_words() -> frozenset[str]:
+    """Words of the en-us dictionary ("word(2)" variants folded)."""
+    found = set()
+    with open(dictionary_path(), encoding="utf-8", errors="replace") as f:
+        for line in f:
+            found.add(line.split(" ", 1)[0].split("(", 1)[0])
+    return frozenset(found)
+
+
+def known_words(templates: Templates | None = None) -> frozenset[str]:
+    templates = templates or load_templates()
+    return dictionary_words() | {w for w, _ in templates.pronunciations}
+
+
+def extra_pronunciations(templates: Templates | None = None) -> dict[str, str]:
     """Words our grammars use that the en-us dictionary lacks: add them to a decoder with
     `decoder.add_word(word, phones, True)` before loading a grammar that uses them."""
-    grammar = grammar or load_grammar()
+    templates = templates or load_templates()
     have = dictionary_words()
-    return {w: p for w, p in grammar.pronunciations if w not in have}
+    return {w: p for w, p in templates.pronunciations if w not in have}
 
 
-def factor_slots(exprs: Sequence[Seq]) -> list[str]:
+def _spoken(chunk: str) -> list[str]:
+    """A template's text as dictionary words: lower case, apostrophes kept ("child's")."""
+    return [w for w in chunk.lower().replace("-", " ").split() if w.strip("'")]
+
+
+def to_jsgf_expr(expr: Expression, rules) -> str:
+    """The JSGF text of a hassil expression: same shape, lists become rule references."""
+    if isinstance(expr, TextChunk):
+        return " ".join(_spoken(expr.original_text))
+    if isinstance(expr, ListReference):
+        return f"<{SLOT_RULE[expr.list_name]}>"
+    if isinstance(expr, RuleReference):
+        return to_jsgf_expr(rules[expr.rule_name].expression, rules)
+    if isinstance(expr, Alternative):
+        options = [to_jsgf_expr(i, rules) for i in expr.items]
+        filled = [o for o in dict.fromkeys(options) if o]
+        if not filled:
+            return ""
+        inner = " | ".join(filled)
+        if expr.is_optional or len(filled) < len(options):
+            return f"[ {inner} ]"
+        return inner if len(filled) == 1 else f"( {inner} )"
+    if isinstance(expr, HSeq):
+        return " ".join(p for p in (to_jsgf_expr(i, rules) for i in expr.items) if p)
+    raise UserError(f"cannot turn {type(expr).__name__} into JSGF")
+
+
+def _words_in(jsgf: str) -> set[str]:
+    return {t for t in jsgf.replace("(", " ").replace(")", " ").replace("[", " ")
+            .replace("]", " ").replace("|", " ").split() if not t.startswith("<")}
+
+
+def factor_slots(sentences: Sequence[HSeq], rules) -> list[str]:
     """JSGF alternatives for these templates, with sentences that share a slot and what follows
     it merged: "(do | go to | let's do) <slot_exercise>" instead of one copy per sentence.
 
@@ -31,14 +100,15 @@ def factor_slots(exprs: Sequence[Seq]) -> list[str]:
     time; merged, each intent references the slot once. The language is exactly the same."""
     out: list[str] = []
     groups: dict[str, list[str]] = {}
-    for expr in exprs:
-        at = [i for i, item in enumerate(expr.items) if isinstance(item, Slot)]
+    for seq in sentences:
+        items = list(seq.items) if isinstance(seq, HSeq) else [seq]
+        at = [i for i, item in enumerate(items) if isinstance(item, ListReference)]
         if len(at) != 1:  # no slot, or one nested inside ( ) / [ ]: as written
-            out.append(jsgf_expansion(expr))
+            out.append(to_jsgf_expr(seq, rules))
             continue
         i = at[0]
-        head = jsgf_expansion(Seq(expr.items[:i]))
-        tail = jsgf_expansion(Seq(expr.items[i:]))  # the slot and what follows it
+        head = to_jsgf_expr(HSeq(items=items[:i]), rules)
+        tail = to_jsgf_expr(HSeq(items=items[i:]), rules)  # the slot and what follows it
         groups.setdefault(tail, []).append(head)
     for tail, heads in groups.items():
         if len(heads) == 1:
@@ -51,7 +121,7 @@ def factor_slots(exprs: Sequence[Seq]) -> list[str]:
             out.append(f"[ {' | '.join(filled)} ] {tail}")
         else:
             out.append(f"( {' | '.join(filled)} ) {tail}")
-    return out
+    return [o for o in dict.fromkeys(out) if o]
 
 
 @dataclass(frozen=True)
@@ -62,45 +132,49 @@ class JsgfGrammar:
     dropped_names: tuple[str, ...]  # exercise names left out: a word the recognizer lacks
 
 
-def build_jsgf(context: str, catalog=None, grammar: Grammar | None = None) -> JsgfGrammar:
-    grammar = grammar or load_grammar()
+def build_jsgf(context: str, catalog=None, templates: Templates | None = None) -> JsgfGrammar:
+    templates = templates or load_templates()
     catalog = catalog if catalog is not None else default_catalog()
-    intents = grammar.context(context)
-    known = known_words(grammar)
-    rules: list[str] = []
-    words: set[str] = set()
+    intents = templates.context(context)
+    known = known_words(templates)
+    rules_text: list[str] = []
+    found: set[str] = set()
     uses: set[str] = set()
     for intent in intents:
-        mine = [t.expr for t in grammar.templates if t.intent == intent]
-        for expr in mine:
-            words |= words_in(expr)
-            uses |= set(slots_in(expr))
-        rules.append(f"<{intent}> = {' | '.join(factor_slots(mine))};")
+        mine = templates.of(intent)
+        for t in mine:
+            uses |= set(t.sentence.expression.list_names(templates.rules))
+        body = factor_slots([t.sentence.expression for t in mine], templates.rules)
+        for alt in body:
+            found |= _words_in(alt)
+        rules_text.append(f"<{intent}> = {' | '.join(body)};")
     dropped: list[str] = []
     if "exercise" in uses:
         names = []
-        for ws, _ in exercise_values(catalog):
+        for spoken, _ in exercise_values(catalog):
+            ws = _spoken(spoken)
             if all(w in known for w in ws):
                 names.append(" ".join(ws))
-                words |= set(ws)
+                found |= set(ws)
             else:
-                dropped.append(" ".join(ws))
-        rules.append(f"<{SLOT_RULE['exercise']}> = {' | '.join(names)};")
+                dropped.append(spoken)
+        rules_text.append(f"<{SLOT_RULE['exercise']}> = {' | '.join(names)};")
     if "number" in uses:
-        rules.append(f"<{SLOT_RULE['number']}> = {' | '.join(grammar.numbers)};")
-        words |= set(grammar.numbers)
+        numbers = [w for w, _ in templates.numbers]
+        rules_text.append(f"<{SLOT_RULE['number']}> = {' | '.join(numbers)};")
+        found |= set(numbers)
     head = [
         "#JSGF V1.0;",
-        f"// Generated from {Path(grammar.path).name} by voicecoach.audio.jsgf; do not edit.",
+        f"// Generated from {Path(templates.path).name} by voicecoach.audio.jsgf; do not edit.",
         f"grammar voicecoach_{context};",
         "public <utterance> = " + " | ".join(f"<{i}>" for i in intents) + ";",
     ]
-    return JsgfGrammar(context, "\n".join(head + rules) + "\n", frozenset(words),
+    return JsgfGrammar(context, "\n".join(head + rules_text) + "\n", frozenset(found),
                        tuple(dropped))
 
 
 def to_jsgf(grammar_name: str, catalog=None) -> str:
-    """A JSGF grammar for pocketsphinx for one listening context (see grammar_names()).
+    """A JSGF grammar for pocketsphinx for one listening context (see listening_contexts()).
 
     Exercise names with a word the recognizer cannot pronounce are left out (build_jsgf tells
     which); words from `pronunciations` need extra_pronunciations() added to the decoder."""

@@ -18,7 +18,7 @@ scripts/bench_recognizer.py):
 - `bestpath` is off: the lattice pass returns half phrases ("go to", "what can") that never
   reached the grammar's end state; without it the decoder only returns whole phrases.
 - A result that is not a whole phrase of the grammar gives no intent (exact lookup with
-  voicecoach.understanding.grammar.jsgf_phrase_to_intent, the parser's own table).
+  voicecoach.understanding.templates.jsgf_phrase_to_intent, the parser's own table).
 - `strict=True` (the coach is speaking: barge-in) uses a cheaper phone loop, i.e. a higher
   bar, so the coach's own voice leaking into the microphone is not taken for a command.
 """
@@ -165,7 +165,7 @@ class SphinxRecognizer:
         from pocketsphinx import Config, Decoder
 
         from voicecoach.audio import jsgf
-        from voicecoach.understanding import grammar as vg
+        from voicecoach.understanding import templates as vg
 
         self._vg = vg
         self._jsgf = jsgf
@@ -190,7 +190,7 @@ class SphinxRecognizer:
         self._fsgs: list = []
         self._active: str | None = None
         self._tmp = tempfile.TemporaryDirectory(prefix="voicecoach-fsg-")
-        names = tuple(grammars) if grammars is not None else vg.grammar_names()
+        names = tuple(grammars) if grammars is not None else vg.listening_contexts()
         for name in names:
             self._add_grammar(name)
         self.grammars: tuple[str, ...] = names
@@ -309,7 +309,7 @@ class _TextEngine:
                     text = ""
                 else:
                     raise UserError(f"{self.engine}: {err}") from None
-        intent = parse(text) if text else no_intent("")
+        intent = parse(text, context=grammar) if text else no_intent("")
         ms = (time.perf_counter() - t0) * 1000
         conf = intent.confidence if not intent.is_none else 0.0
         return Recognition(text, intent, conf, ms, grammar, self.engine)

@@ -97,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("parse", help="show how typed text is understood")
     p.add_argument("--json", action="store_true", help="one JSON line per text")
+    p.add_argument("--context", metavar="NAME", default=None,
+                   help="as an answer to: command, yes_no, number, safety, cause, level")
     p.add_argument("texts", nargs="+", metavar="TEXT")
 
     e = sub.add_parser("exercises", help="list the exercises")

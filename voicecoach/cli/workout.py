@@ -152,7 +152,8 @@ def workout(args) -> int:
             if status is not None and sys.stdin.isatty():  # it would redraw over what is typed
                 loop.on_state = None
                 status.close()
-            keyboard.append(read_keyboard(loop, sys.stdin, lambda text: parse(text, catalog)))
+            keyboard.append(read_keyboard(
+                loop, sys.stdin, lambda text, context: parse(text, catalog, context=context)))
 
     if args.text:
         use_keyboard()

@@ -14,7 +14,7 @@ COMMANDS: tuple[str, ...] = (
     "slower", "faster", "goto", "explain", "yes", "no", "number", "pain", "red_flag",
     # Added by the voice-out and history issues.
     "louder", "quieter", "easy", "progress",
-    # "This is too hard": the easier version now, and next time.
+    # "this is too hard": the easier variant now (`easy` is "too easy": harder next time).
     "easier",
 )
 NONE = "none"

@@ -197,6 +197,8 @@ class SessionLoop:
         self.speaker: Speaker = (speaker_factory or (lambda s: MutedSpeaker(s, clock)))(self)
         self.state = dialogue.initial_state()
         self.ended: End | None = None
+        # What the dialogue listens for now (its last `Listen`): typed lines are parsed in it.
+        self.listening = "command"
 
     # -- Scheduler interface for adapters (thread-safe)
     def post(self, event: Event) -> None:
@@ -303,6 +305,7 @@ class SessionLoop:
             else:
                 self.timers.clear()
         elif isinstance(action, Listen):
+            self.listening = action.grammar
             if self.listener is not None:
                 self.listener.set_grammar(action.grammar)
         elif isinstance(action, AdjustVoice):
@@ -363,15 +366,17 @@ class _Wake:
     """Nudges a waiting loop to look at its schedule again."""
 
 
-def read_keyboard(loop: SessionLoop, stream: TextIO, parse: Callable[[str], Intent]) -> threading.Thread:
-    """Typed commands, one per line, parsed and posted; end of input is an event too."""
+def read_keyboard(loop: SessionLoop, stream: TextIO,
+                  parse: Callable[[str, str], Intent]) -> threading.Thread:
+    """Typed commands, one per line, parsed in the context the dialogue listens for
+    (`parse(text, context)`) and posted; end of input is an event too."""
 
     def run() -> None:
         try:
             for line in stream:
                 text = line.strip()
                 if text:
-                    loop.post(Heard(parse(text), "text"))
+                    loop.post(Heard(parse(text, loop.listening), "text"))
         except (OSError, ValueError):
             pass
         loop.post(InputEnded())

@@ -1,215 +1,195 @@
-"""Typed (or decoded) text -> Intent, from the one phrase source (voicecoach/data/commands.yaml).
+"""Typed or transcribed text -> Intent, in any wording.
 
 The steps, first hit wins:
-  1. the whole text, normalised, is one of the expanded sentences (a dict lookup);
-  2. the same with skip words ("um", "please", "hey coach") dropped;
-  3. a safety phrase anywhere in the text ("numb", "bladder", "it hurts"): safety is never
-     missed, so this comes before any guessing below;
-  4. a sentence with its {exercise} left open, the name resolved by the catalog's fuzzy lookup
-     ("how do i do a brige");
-  5. typos fixed word by word against the grammar's vocabulary ("pasue"), then 1-4 again;
-  6. a bare exercise name ("child pose") means goto;
-  7. otherwise Intent("none").
+  1. safety (safety.py, data/safety.yaml): a warning sign anywhere is a red flag, urgent with
+     an urgent region or function; then pain. In every context, before anything else;
+  2. a sentence of the templates (data/commands.yaml), exactly or with fillers at its ends;
+  3. the classifier (model.py) over words and characters, with the exercise name (names.py)
+     and numbers (text2num) taken out as slots. Its best label must be sure enough and clear
+     of the next one, or the answer is `none`: chatter must not become a command.
+The listening context (the dialogue's `Listen(grammar)`: "command", "yes_no", "number",
+"cause", "level", "safety") makes step 3 prefer what answers the question, so "three I guess"
+answers a pain question and "yeah I think so" a yes/no question; a clear command still means
+itself ("stop", "do the plank").
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+import re
+from dataclasses import dataclass
 
-from voicecoach.understanding.grammar import (
-    Grammar, Keyword, Phrasebook, closest_word, default_catalog, dictionary_words, phrasebook,
-)
+from voicecoach.core.catalog import load_catalog
 from voicecoach.core.intents import Intent, no_intent
+from voicecoach.understanding import safety
+from voicecoach.understanding.answers import mixed_answer
+from voicecoach.understanding.features import Prepared, prepare
+from voicecoach.understanding.model import LinearModel, load_model
+from voicecoach.understanding.names import name_index
 
-# How sure each step is; the dialogue may confirm costly commands below 1.0.
-CONF_EXACT = 1.0
-CONF_SKIP = 0.95
-CONF_KEYWORD = 0.7
-CONF_FUZZY_NAME = 0.8
-CONF_TYPO = 0.6
-CONF_BARE_NAME = 0.75
-
-_MIN_TYPO_LEN = 4  # shorter words are too easy to "correct" into something else
-
-
-def drop_skip_words(words: list[str], grammar: Grammar,
-                    keep: frozenset[str] | Any = frozenset()) -> list[str]:
-    """Remove filler words and phrases ("hey coach", "um", "please") wherever they are,
-    except those in `keep`."""
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        for phrase in grammar.skip_words:  # longest first
-            if tuple(words[i:i + len(phrase)]) == phrase and " ".join(phrase) not in keep:
-                i += len(phrase)
-                break
-        else:
-            out.append(words[i])
-            i += 1
-    return out
-
-
-def _word_matches(pattern: str, word: str) -> bool:
-    return word.startswith(pattern[:-1]) if pattern.endswith("*") else word == pattern
-
-
-def _negated(words: list[str], i: int, negations: frozenset[str]) -> bool:
-    """A negation right before a pain word ("no pain", "doesn't hurt"), or one word earlier
-    ("not too painful"); a bare "no" only right before ("no, it hurts" is pain)."""
-    if i >= 1 and words[i - 1] in negations:
-        return True
-    return i >= 2 and words[i - 2] in negations and words[i - 2] != "no"
-
-
-def safety_keyword(words: list[str], grammar: Grammar) -> Keyword | None:
-    """The first (most serious) safety phrase found anywhere in the words."""
-    for kw in grammar.keywords:  # urgent red flag, red flag, pain
-        n = len(kw.words)
-        for i in range(len(words) - n + 1):
-            if all(_word_matches(p, w) for p, w in zip(kw.words, words[i:i + n])):
-                if kw.intent == "pain" and _negated(words, i, grammar.pain_negations):
-                    continue
-                return kw
-    return None
-
-
-def _slot_match(words: list[str], book: Phrasebook, catalog) -> tuple[Any, Any] | None:
-    """(pattern, exercise) for the most specific sentence whose open {exercise} the catalog
-    can resolve."""
-    n = len(words)
-    tried: dict[str, Any] = {}  # many patterns leave the same middle open: look it up once
-    for pat in book.patterns:
-        lp, ls = len(pat.prefix), len(pat.suffix)
-        if lp + ls >= n:
-            continue
-        if tuple(words[:lp]) != pat.prefix or (ls and tuple(words[n - ls:]) != pat.suffix):
-            continue
-        middle = " ".join(words[lp:n - ls])
-        if middle not in tried:
-            ex_id = book.names.get(middle)
-            tried[middle] = ex_id if ex_id is not None else _find_id(catalog, middle)
-        ex_id = tried[middle]
-        if ex_id is not None:
-            return pat, ex_id
-    return None
-
-
-def _fix_typos(words: list[str], book: Phrasebook) -> list[str]:
-    """Replace misspelt words by the nearest grammar word. A real English word is never
-    "corrected" ("number" must not become "numb"): only words the dictionary lacks are."""
-    fixed = []
-    english = _english_words()
-    for w in words:
-        if (w in book.vocabulary or len(w) < _MIN_TYPO_LEN or w.isdigit()
-                or w in english):
-            fixed.append(w)
-        else:
-            vocab, anagrams = _vocab_index(book)
-            # Swapped letters ("wnat", "plnak") first: the commonest slip when typing fast.
-            swapped = anagrams.get("".join(sorted(w)))
-            fixed.append(swapped[0] if swapped else closest_word(w, vocab) or w)
-    return fixed
+CONF_TEMPLATE = 1.0
+CONF_TEMPLATE_FILLERS = 0.95  # a template sentence once fillers at its ends are dropped
+CONF_GUESSED = 0.8  # ... with a misspelt word or name read as the nearest known one
+CONF_CLAUSE = 0.7  # one clause of a run-on is a template sentence
+# The classifier's label stands when its probability is at least THRESHOLD and beats the
+# runner-up by MARGIN. Commands that are costly when wrong (they end or move the session) need
+# more; the dialogue also confirms next/previous/goto below 0.75 (CONFIRM_BELOW).
+THRESHOLD = 0.5
+MARGIN = 0.15
+STRICT = {"stop": 0.6, "next": 0.6, "previous": 0.6, "goto": 0.6}
+# In a question's context the expected answers compete among themselves (and `none`): the
+# best needs this share of their probability, and a little of the whole.
+CONTEXT_THRESHOLD = 0.6
+CONTEXT_MIN = 0.03
+# The classifier also knows warning signs, as a net under the safety lists: it may raise one
+# the lists missed, when the text names a body part (missing a red flag costs the most; "I
+# forgot my glasses" must not end the session).
+SAFETY_NET = 0.6
+ALWAYS = ("stop", "pause", "help", "repeat", "pain", "red_flag")
 
 
 @functools.lru_cache(maxsize=1)
-def _english_words() -> frozenset[str]:
-    """The recognizer's dictionary, apostrophes dropped as in our keys ("dont")."""
-    return frozenset(w.replace("'", "") for w in dictionary_words())
+def classifier() -> LinearModel:
+    """The shipped model; trained in memory (slow) when it does not match the data."""
+    model = load_model()
+    if model is None:
+        from voicecoach.understanding.training import train
+
+        model = train()
+    return model
 
 
-_vocab_cache: dict[int, tuple[Phrasebook, list[str], dict[str, list[str]]]] = {}
+@functools.lru_cache(maxsize=1)
+def _known_words() -> frozenset[str]:
+    return classifier().vocabulary()
 
 
-def _vocab_index(book: Phrasebook) -> tuple[list[str], dict[str, list[str]]]:
-    """The grammar's words, sorted, and by their sorted letters (to undo swapped letters)."""
-    hit = _vocab_cache.get(id(book))
-    if hit is None or hit[0] is not book:
-        vocab = sorted(book.vocabulary)
-        anagrams: dict[str, list[str]] = {}
-        for v in vocab:
-            anagrams.setdefault("".join(sorted(v)), []).append(v)
-        hit = (book, vocab, anagrams)
-        _vocab_cache[id(book)] = hit
-    return hit[1], hit[2]
+@functools.lru_cache(maxsize=1)
+def _command_words() -> frozenset[str]:
+    return frozenset(w for k in classifier().exact for w in k.split())
 
 
-_find_cache: dict[int, tuple[Any, dict[str, str | None]]] = {}
+@dataclass(frozen=True)
+class _Label:
+    intent: str
+    slots: dict
+
+    @staticmethod
+    def of(label: str, prepared: Prepared) -> "_Label | None":
+        intent, _, value = label.partition(":")
+        if intent == "red_flag":
+            return _Label(intent, {"urgent": value == "urgent"})
+        if intent in ("cause", "level"):
+            return _Label(intent, {intent: value})
+        if intent == "number":
+            n = int(value) if value else prepared.pain_score
+            return _Label(intent, {"value": n}) if n is not None else None
+        if intent == "goto":
+            return _Label(intent, {"exercise": prepared.exercise}) if prepared.exercise else None
+        if intent == "explain":
+            return _Label(intent, {"exercise": prepared.exercise} if prepared.exercise else {})
+        return _Label(intent, {})
 
 
-def _find_id(catalog, text: str) -> str | None:
-    """catalog.find(text).id, remembered: fuzzy lookup costs tens of ms and the same
-    leftovers come back often."""
-    hit = _find_cache.get(id(catalog))
-    if hit is None or hit[0] is not catalog:
-        hit = (catalog, {})
-        _find_cache[id(catalog)] = hit
-    memo = hit[1]
-    if text not in memo:
-        if len(memo) > 4096:
-            memo.clear()
-        found = catalog.find(text)
-        memo[text] = found.id if found is not None else None
-    return memo[text]
+def _allowed(context: str | None) -> frozenset[str] | None:
+    """The intents that fit a listening context (None: any; an unknown context too)."""
+    intents = classifier().contexts.get(context) if context is not None else None
+    return frozenset(intents) | frozenset(ALWAYS) if intents is not None else None
 
 
-def _match(words: list[str], book: Phrasebook, catalog, text: str,
-           conf: float) -> Intent | None:
-    """Steps 2-4 on already normalised words (step 1 is the caller's exact lookup)."""
-    g = book.grammar
-    phrase = book.table.get(" ".join(words))
-    if phrase:
-        return phrase.to_intent(text, conf)
-    core = drop_skip_words(words, g)
-    phrase = book.table.get(" ".join(core))
-    if not phrase:  # "um, ok, please": "ok" is a filler, but also an answer on its own
-        phrase = book.table.get(" ".join(drop_skip_words(words, g, keep=book.table)))
-    if not phrase:  # "wait wait", "stop stop stop": said again to be heard
-        once = [w for i, w in enumerate(core) if i == 0 or w != core[i - 1]]
-        phrase = book.table.get(" ".join(once)) if once != core else None
-    if phrase:
-        return phrase.to_intent(text, conf * CONF_SKIP)
-    for i in range(1, len(core)):  # "yes, do the bridge", "okay next": the answer is the rest
-        lead = book.table.get(" ".join(core[:i]))
-        rest = book.table.get(" ".join(core[i:]))
-        if lead and rest and lead.intent in ("yes", "no") and rest.intent not in ("yes", "no"):
-            return rest.to_intent(text, conf * CONF_SKIP)
-    kw = safety_keyword(words, g)
-    if kw is not None:
-        return Intent(kw.intent, dict(kw.slots), text, CONF_KEYWORD)
-    for candidate in (core, words):
-        hit = _slot_match(candidate, book, catalog)
-        if hit:
-            pat, ex_id = hit
-            slots = dict(pat.slots)
-            slots["exercise"] = ex_id
-            return Intent(pat.intent, slots, text, conf * CONF_FUZZY_NAME)
-    return None
-
-
-def parse(text: str, catalog=None) -> Intent:
-    """What a person meant by `text`, e.g. "um, how do I do a bird dog?" ->
-    Intent("explain", {"exercise": "bird-dog"}). Never raises on odd input: Intent("none")."""
-    catalog = catalog if catalog is not None else default_catalog()
-    book = phrasebook(catalog)
-    key = book.grammar.normalise(text)
-    if not key:
+def _classify(text: str, prepared: Prepared, context: str | None) -> Intent:
+    ranked = classifier().ranked(prepared.tokens)
+    if safety.denied(text, known=_known_words()):  # "that's not painful": not pain
+        ranked = [(label, p) for label, p in ranked
+                  if label.partition(":")[0] not in ("pain", "red_flag")]
+    allowed = _allowed(context)
+    if not safety.names_the_body(text):  # the classifier's red flags need a body part
+        ranked = [(label, p) for label, p in ranked if not label.startswith("red_flag")]
+    net = [(label, p) for label, p in ranked if label.startswith("red_flag")]
+    if net and net[0][1] >= SAFETY_NET:
+        found = _Label.of(net[0][0], prepared)
+        return Intent(found.intent, found.slots, text, net[0][1])
+    if context == "number" and prepared.pain_score is not None:
+        top, p = ranked[0]  # a number answers, unless another command is plainly meant
+        if top.partition(":")[0] in ("number", "none") or p < THRESHOLD:
+            return Intent("number", {"value": prepared.pain_score}, text, max(p, 0.6))
+    if allowed is not None and context != "command":
+        # Within the question's answers (and none), which does the classifier prefer?
+        fit = [(label, p) for label, p in ranked
+               if label.partition(":")[0] in allowed or label == "none"]
+        total = sum(p for _, p in fit)
+        if fit and fit[0][0] != "none" and total > 0 and fit[0][1] >= CONTEXT_MIN and (
+                fit[0][1] / total >= CONTEXT_THRESHOLD):
+            found = _Label.of(fit[0][0], prepared)
+            if found is not None:
+                return Intent(found.intent, found.slots, text, fit[0][1] / total)
+    # Not an answer to the question: any command may still be meant ("do the plank").
+    (label, p), runner = ranked[0], (ranked[1][1] if len(ranked) > 1 else 0.0)
+    intent = label.partition(":")[0]
+    if label == "none" or p < STRICT.get(intent, THRESHOLD) or p - runner < MARGIN:
         return no_intent(text)
-    words = key.split()
-    found = _match(words, book, catalog, text, CONF_EXACT)
-    if found:
-        return found
-    fixed = _fix_typos(words, book)
-    if fixed != words:
-        found = _match(fixed, book, catalog, text, CONF_TYPO)
-        if found:
-            return found
-    for candidate in (words, fixed):
-        core = " ".join(drop_skip_words(candidate, book.grammar))
-        if core in book.names:
-            return Intent("goto", {"exercise": book.names[core]}, text, CONF_BARE_NAME)
-    return no_intent(text)
+    found = _Label.of(label, prepared)
+    if found is None:
+        return no_intent(text)
+    return Intent(found.intent, found.slots, text, p)
+
+
+def parse(text: str, catalog=None, context: str | None = None) -> Intent:
+    """What a person meant by `text`, e.g. "um, how do I do a bird dog?" ->
+    Intent("explain", {"exercise": "bird-dog"}). `context` is what the dialogue listens for
+    (None: anything). Never raises on odd input: Intent("none")."""
+    if not text or not text.strip():
+        return no_intent(text)
+    sign = safety.check(text, known=_known_words())
+    catalog = catalog if catalog is not None else load_catalog()
+    prepared = prepare(text, name_index(catalog), _known_words(), _command_words())
+    if sign is not None and sign.intent == "red_flag":
+        return sign.to_intent(text)
+    answer = mixed_answer(text) if sign is None else None
+    if answer is not None:  # "yeah nah": the last word decides
+        return Intent(answer, {}, text, CONF_TEMPLATE)
+    label, fillers = classifier().template_label(prepared.tokens)
+    if sign is not None:  # pain; unless it is a pain score ("my pain is about a five")
+        score = prepared.pain_score
+        said = label or classifier().ranked(prepared.tokens)[0][0]
+        if score is None or (context != "number" and said != "number"):
+            return sign.to_intent(text)
+        return Intent("number", {"value": score}, text, 0.9)
+    if label is not None:  # a command sentence means itself in any context
+        found = _Label.of(label, prepared)
+        if found is not None:
+            conf = CONF_TEMPLATE_FILLERS if fillers else CONF_TEMPLATE
+            return Intent(found.intent, found.slots, text,
+                          conf * CONF_GUESSED if prepared.guessed else conf)
+    found = _classify(text, prepared, context)
+    if found.is_none:
+        return _command_in_a_clause(text, catalog) or found
+    return found
+
+
+# Answers are left out: "no, I'll call you back" is chatter, not the answer no.
+_CLAUSE_LABELS_SKIPPED = ("yes", "no", "number")
+
+
+def _command_in_a_clause(text: str, catalog) -> Intent | None:
+    """A run-on whose one clause is a command sentence of the templates ("louder, I'm across
+    the room", "oops, too far, go back"): that command, a little less sure."""
+    parts = [p for p in re.split(r"[,.;!?]+|\s-\s", text) if p.strip()]
+    if len(parts) < 2:
+        return None
+    hits = []
+    for part in parts:
+        prepared = prepare(part, name_index(catalog), _known_words(), _command_words())
+        label, _ = classifier().template_label(prepared.tokens)
+        if label is None or label.partition(":")[0] in _CLAUSE_LABELS_SKIPPED:
+            continue
+        found = _Label.of(label, prepared)
+        if found is not None:
+            hits.append(found)
+    if len({(h.intent, tuple(sorted(h.slots.items()))) for h in hits}) != 1:
+        return None  # none, or two different commands: too unsure
+    return Intent(hits[0].intent, hits[0].slots, text, CONF_CLAUSE)
 
 
 def describe(intent: Intent) -> str:
