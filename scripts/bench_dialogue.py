@@ -25,8 +25,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib.util
-import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -47,6 +45,9 @@ from voicecoach.core.planner import plan_session  # noqa: E402
 from voicecoach.core.prompts import Prompts  # noqa: E402
 from voicecoach.session.clock import FakeClock  # noqa: E402
 from voicecoach.session.loop import MutedSpeaker, SessionLoop  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_speaker import machine  # noqa: E402  (one description of the machine)
 
 BEGIN, END = "<!-- dialogue:begin -->", "<!-- dialogue:end -->"
 CATALOG = load_catalog()
@@ -362,18 +363,6 @@ def main() -> int:
             doc = doc.rstrip() + "\n\n" + text + "\n"
         path.write_text(doc)
     return 0
-
-
-def machine() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores"
 
 
 if __name__ == "__main__":
