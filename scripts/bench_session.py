@@ -128,7 +128,7 @@ def main(argv=None) -> int:
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores; date "
         f"{dt.date.today().isoformat()}; engine {args.engine}; scripts/bench_session.py "
-        f"(go, a rating, two chatter words, stop at count 4, no, a final rating; one speaker "
+        f"(go, a rating, two chatter words, stop over the count ("three left"), no, a final rating; one speaker "
         f"of ../shared/speech per session). Fully right: {good}/{total}.",
         "",
         *lines,

@@ -4,18 +4,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from voicecoach.core.adaptation import (
+    is_check,
     RULES_PATH, adapt, grown_minutes, load_rules, notices_for_plan, pain_trend, progress_summary,
     streak,
 )
 from voicecoach.core.catalog import load_catalog
 from voicecoach.core.errors import DataFileError
-from voicecoach.store.history import Event, History, summarize
+from voicecoach.store.history import Event, History, PainReport, summarize
 from voicecoach.core.plan import Profile
 from voicecoach.core.prompts import Prompts
 
@@ -83,7 +85,7 @@ def adj(adaptation, ex):
 
 def test_every_rule_has_a_reason_and_every_sentence_exists():
     assert set(RULES.why) == {"pain_easier", "easy_progress", "weekly_growth", "break_return",
-                              "red_flag_check", "streak", "pain_trend"}
+                              "red_flag_check", "streak", "pain_trend", "too_hard"}
     assert all(len(why) > 80 for why in RULES.why.values())
     missing = [k for k in RULES.prompt_keys() if not PROMPTS.has(k)]
     assert missing == []
@@ -256,9 +258,29 @@ def test_a_red_flag_last_time_asks_to_see_a_professional_and_runs_gentle():
     assert adapt(PROFILE, hist, day(2), CATALOG).gentle is False
 
 
+def test_the_red_flag_check_repeats_the_persons_own_words():
+    [text] = said(adapt(PROFILE, [S(0, done=["cat-cow"], red=(False, None))], day(1), CATALOG))
+    assert "last time you mentioned your leg is going numb" in text.lower()
+    assert "physiotherapist" in text and is_check(adapt(
+        PROFILE, [S(0, red=(False, None))], day(1), CATALOG).notices[0][0])
+
+
+def test_too_hard_steps_the_exercise_down_next_time_without_advice():
+    hard = S(0, done=[("bridge", "easier")])
+    hard = replace(hard, too_hard=(PainReport("bridge", "standard", 60.0),))
+    a = adapt(PROFILE, [hard], day(1), CATALOG)
+    assert adj(a, "bridge") == ("easier", 1.0)
+    [text] = said(a)
+    assert "too hard" in text and "physiotherapist" not in text
+    from_harder = replace(S(0, done=[("plank", "harder")]),
+                          too_hard=(PainReport("plank", "harder", 60.0),))
+    assert adj(adapt(PROFILE, [from_harder], day(1), CATALOG), "plank") == ("standard", 1.0)
+
+
 def test_the_coach_never_diagnoses_in_any_adaptation_sentence():
     for key in RULES.prompt_keys():
         text = PROMPTS.render(key, name="bridge", variant="small bridge", minutes=14, goal=20,
+                              said="your leg is going numb",
                               days=5, streak=3, total=9, before=5, now=3).lower()
         for word in ("you have sciatica", "diagnos", "disc", "herniat", "you have a"):
             assert word not in text, (key, text)

@@ -49,8 +49,26 @@ def cat() -> Catalog:
 
 
 def spoken_texts(ex: Exercise) -> list[str]:
-    return [ex.setup, *ex.cues, ex.breathing, *ex.mistakes, ex.safety, ex.easier.how,
-            ex.harder.how]
+    variants = [t for v in (ex.easier, ex.harder) for t in (v.how, v.setup, *v.cues) if t]
+    return [ex.setup, *ex.cues, ex.breathing, *ex.mistakes, ex.safety, *variants]
+
+
+def test_every_variant_is_taught_with_its_own_cues(cat):
+    """The standard cues can contradict a variant ("lift only a little" vs "a straight line
+    from your shoulders to your knees"): each variant has its own."""
+    for ex in cat.exercises:
+        for v in (ex.easier, ex.harder):
+            assert len(v.cues) >= 2, f"{ex.id} {v.name}"
+    bridge = cat.get("bridge").easier
+    assert not any("straight line" in c for c in bridge.cues)
+
+
+def test_rep_words_are_short_enough_for_half_a_rep(cat):
+    for ex in cat.exercises:
+        for words in (ex.rep_words, ex.easier.rep_words, ex.harder.rep_words):
+            if words:
+                assert ex.reps and all(len(w.split()) <= 3 for w in words), ex.id
+                assert not any(COMMAND_WORDS.search(w) for w in words), ex.id
 
 
 def sentences(text: str) -> list[str]:

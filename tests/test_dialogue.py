@@ -1,156 +1,26 @@
 """The dialogue as a pure state machine: every state x every command, and whole sessions on a
-fake clock. Text only: no audio, no real time."""
+fake clock, through the real loop with a speaker whose lines take their time."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 import pytest
 
-from voicecoach.core.catalog import load_catalog
-from voicecoach.session.clock import FakeClock
-from voicecoach.core.dialogue import COUNTING_PHASES, PHASES, Context, Dialogue, default_item
+from dialogue_driver import CATALOG, PROMPTS, Driver, intent, make_dialogue, reach
+from voicecoach.core.dialogue import COUNTING_PHASES, PHASES
 from voicecoach.core.events import (
-    AdjustVoice, Began, CancelTimers, End, Heard, InputEnded, Record, Say, SetTimer,
-    SpeechDone, StopSpeech, Tick,
+    AdjustVoice, End, Heard, InputEnded, Record, Say, StopSpeech, Tick,
 )
 from voicecoach.core.intents import COMMANDS, Intent
-from voicecoach.core.plan import Plan, Profile
+from voicecoach.core.plan import Profile
 from voicecoach.core.planner import plan_session
-from voicecoach.core.prompts import load_default
-from voicecoach.session.loop import SessionLoop
 
-CATALOG = load_catalog()
-PROMPTS = load_default()
-
-
-def intent(name: str) -> Intent:
-    """A representative intent for a command name, with its slots filled."""
-    slots = {
-        "goto": {"exercise": "superman"},
-        "explain": {"exercise": "bird-dog"},
-        "number": {"value": 4},
-        "red_flag": {"urgent": False},
-    }.get(name, {})
-    return Intent(name, slots, text=name)
-
-
-def small_plan() -> Plan:
-    """A plan that passes through every phase: a two-sided hold done in two sets, reps, a hold."""
-    stretch = replace(default_item(CATALOG.get("knee-to-chest")), hold_seconds=6, sets=2,
-                      sides=("left", "right"), rest_seconds=5)
-    reps = replace(default_item(CATALOG.get("bridge")), reps=3, sets=1, rest_seconds=5)
-    hold = replace(default_item(CATALOG.get("plank")), hold_seconds=6, sets=1, rest_seconds=5)
-    return Plan(items=(stretch, reps, hold), minutes=5)
-
-
-def make_dialogue(plan: Plan | None = None, **kw) -> Dialogue:
-    return Dialogue(Context(plan=plan or small_plan(), catalog=CATALOG, prompts=PROMPTS, **kw))
+ALL_PHASES = list(PHASES)
 
 
 def said(actions) -> list[str]:
     return [a.utterance.text for a in actions if isinstance(a, Say)]
-
-
-class Driver:
-    """Feeds events to the pure dialogue, carrying out timers and speech on a fake clock."""
-
-    def __init__(self, dialogue: Dialogue):
-        self.d = dialogue
-        self.state = dialogue.initial_state()
-        self.now = 0.0
-        self.timers: dict[str, float] = {}
-        self.pending_speech: list[int] = []
-        self.log: list[tuple[float, str, object]] = []
-        self.ended: End | None = None
-
-    def send(self, event) -> list:
-        self.state, actions = self.d.step(self.state, event, self.now)
-        for a in actions:
-            if isinstance(a, SetTimer):
-                self.timers[a.name] = a.at
-            elif isinstance(a, CancelTimers):
-                if a.names:
-                    for n in a.names:
-                        self.timers.pop(n, None)
-                else:
-                    self.timers.clear()
-            elif isinstance(a, Say):
-                self.pending_speech.append(a.utterance.id)
-                self.log.append((self.now, a.utterance.kind, a.utterance.text))
-            elif isinstance(a, StopSpeech):
-                self.pending_speech.clear()
-            elif isinstance(a, End):
-                self.ended = a
-        return actions
-
-    def settle_speech(self) -> None:
-        """Report every queued line as spoken."""
-        while self.pending_speech:
-            uid = self.pending_speech.pop(0)
-            self.send(SpeechDone(uid))
-
-    def advance(self) -> bool:
-        """Fire the earliest timer (after speech has finished)."""
-        self.settle_speech()
-        if not self.timers:
-            return False
-        name = min(self.timers, key=self.timers.get)
-        self.now = max(self.now, self.timers.pop(name))
-        self.send(Tick(name))
-        return True
-
-    def run_until(self, phase: str, limit: int = 5000) -> None:
-        for _ in range(limit):
-            if self.state.phase == phase:
-                return
-            if not self.advance():
-                break
-        assert self.state.phase == phase, f"never reached {phase}, stuck in {self.state.phase}"
-
-
-def reach(phase: str) -> Driver:
-    """A driver whose dialogue is in `phase`."""
-    drv = Driver(make_dialogue())
-    drv.send(Began())
-    if phase == "welcome":
-        return drv
-    drv.send(Heard(intent("start")))
-    if phase == "pain_before":
-        return drv
-    drv.send(Heard(intent("number")))
-    if phase in ("intro",):
-        return drv
-    if phase == "paused":
-        drv.run_until("holding")
-        drv.send(Heard(intent("pause")))
-        return drv
-    if phase == "explaining":
-        drv.run_until("holding")
-        drv.send(Heard(intent("explain")))
-        return drv
-    if phase == "confirm_stop":
-        drv.run_until("holding")
-        drv.send(Heard(intent("stop")))
-        return drv
-    if phase == "pain_offer":
-        drv.run_until("holding")
-        drv.send(Heard(intent("pain")))
-        return drv
-    if phase == "confirm_command":
-        drv.run_until("holding")
-        drv.send(Heard(Intent("next", {}, "next", confidence=0.6), "voice"))
-        return drv
-    if phase == "finished":
-        drv.run_until("pain_after")
-        drv.send(Heard(intent("number")))
-        return drv
-    drv.run_until(phase)
-    return drv
-
-
-ALL_PHASES = [p for p in PHASES]
 
 
 @pytest.mark.parametrize("phase", ALL_PHASES)
@@ -164,19 +34,25 @@ def test_every_phase_is_reachable(phase):
 def test_every_command_in_every_phase_gets_a_response(phase, command):
     drv = reach(phase)
     if phase == "finished":
+        drv.settle()
+        drv.step()
         assert drv.ended is not None
     before = drv.state
+    n = len(drv.actions)
     actions = drv.send(Heard(intent(command)))
     if before.ended:
         assert actions == []  # a finished session ignores everything quietly
         return
+    drv.settle()
+    later = drv.actions[n:]
     # Something the person notices: speech, a voice change, or the session ending.
-    noticed = said(actions) or any(isinstance(a, (AdjustVoice, End)) for a in actions)
+    noticed = said(later) or any(isinstance(a, (AdjustVoice, End)) for a in later)
     assert noticed, f"{command} in {phase}: no response"
-    # The session never gets stuck: it has a timer to move on, waits on speech, or has ended.
+    # The session never gets stuck: it has a timer to move on, or has ended, or waits for the
+    # person (paused, the welcome).
     s = drv.state
-    assert drv.ended or drv.timers or s.awaiting or s.phase in ("paused", "welcome") or \
-        any(isinstance(a, Say) for a in actions), f"{command} in {phase}: stuck"
+    assert drv.ended or drv.timers or s.phase in ("paused", "welcome"), \
+        f"{command} in {phase}: stuck"
 
 
 @pytest.mark.parametrize("phase", [p for p in ALL_PHASES if p not in ("finished",)])
@@ -196,13 +72,14 @@ def test_red_flag_ends_the_session_with_advice(phase, urgent):
     actions = drv.send(Heard(Intent("red_flag", {"urgent": urgent}, "my leg is numb")))
     assert isinstance(actions[0], StopSpeech)
     texts = " ".join(said(actions))
-    if urgent:
-        assert "urgent medical care" in texts
-    else:
-        assert "physiotherapist" in texts
-    assert drv.ended is not None and not drv.ended.finished
+    assert ("urgent medical care" if urgent else "physiotherapist") in texts
     assert any(isinstance(a, Record) and a.kind == "red_flag" and a.data["urgent"] == urgent
                for a in actions)
+    drv.settle()
+    drv.step()
+    assert drv.ended is not None and not drv.ended.finished
+    advice = next(l for l in drv.transcript if l["kind"] == "safety" and "Please stop" in l["text"])
+    assert advice["played"] is not None and not advice["cut"], "the advice is heard in full"
 
 
 @pytest.mark.parametrize("phase", sorted(COUNTING_PHASES | {"intro", "rest", "set_rest"}))
@@ -211,62 +88,61 @@ def test_stop_asks_to_confirm_and_yes_ends(phase):
     actions = drv.send(Heard(intent("stop")))
     assert isinstance(actions[0], StopSpeech)
     assert drv.state.phase == "confirm_stop"
-    questions = [a.utterance for a in actions if isinstance(a, Say) and a.utterance.kind == "question"]
-    assert questions and questions[0].expects == "yes_no"
-    drv.send(Heard(intent("yes")))
+    drv.step()
+    questions = [u for u in drv.says if u.kind == "question"]
+    assert questions[-1].expects == "yes_no"
+    drv.answer(Heard(intent("yes")))
+    drv.settle()
+    drv.step()
     assert drv.ended is not None and not drv.ended.finished
 
 
 def test_stop_then_no_goes_back_to_the_hold_where_it_was():
     drv = reach("holding")
-    for _ in range(3):
-        drv.advance()
+    for _ in range(6):
+        drv.step()
     done = drv.state.done
     drv.send(Heard(intent("stop")))
-    drv.send(Heard(intent("no")))
+    drv.answer(Heard(intent("no")))
     drv.run_until("holding")
     assert drv.state.done == done, "a resumed hold goes on from the count it had reached"
 
 
-def test_unanswered_stop_question_reprompts_then_ends():
-    drv = reach("confirm_stop")
-    n_questions = sum(1 for _, k, _ in drv.log if k == "question")
-    drv.advance()  # timeout -> reprompt
-    assert sum(1 for _, k, _ in drv.log if k == "question") == n_questions + 1
-    assert drv.ended is None
-    drv.advance()  # second timeout -> ends
-    assert drv.ended is not None
-
-
-def test_pause_freezes_counts_and_resume_counts_down_again():
+def test_pause_freezes_counts_and_resume_counts_in_again():
     drv = reach("holding")
-    drv.advance()
+    drv.step()
     drv.send(Heard(intent("pause")))
     assert drv.state.phase == "paused"
     assert "step" not in drv.timers, "no counting while paused"
+    n = len(drv.says)
     drv.send(Heard(intent("resume")))
-    texts = [t for _, _, t in drv.log[-6:]]
-    assert any("Resuming" in t for t in texts)
     drv.run_until("holding")
+    assert any("Resuming" in t for t in drv.texts(n))
 
 
-def test_pain_offers_easier_variant_and_yes_runs_it():
+def test_pain_asks_how_bad_then_offers_easier_and_yes_runs_it():
     drv = reach("holding")
     drv.send(Heard(intent("pain")))
+    assert drv.state.phase == "pain_rating"
+    drv.settle()
+    assert "How bad is it" in drv.texts()[-1]
+    drv.answer(Heard(Intent("number", {"value": 3})))
     assert drv.state.phase == "pain_offer"
-    drv.send(Heard(intent("yes")))
+    drv.answer(Heard(intent("yes")))
     item = drv.state.items[drv.state.index]
     assert item.variant == "easier"
-    easier_name = CATALOG.get(item.exercise_id).easier.name
-    assert any(easier_name in t for _, _, t in drv.log[-12:])
+    drv.settle()
+    easier = CATALOG.get(item.exercise_id).easier
+    texts = drv.texts()
+    assert any(easier.name in t for t in texts[-12:])
+    assert easier.cues[0] in texts[-12:], "the easier version is taught with its own cues"
 
 
-def test_pain_with_no_answer_skips_the_exercise():
+def test_pain_with_no_answers_skips_the_exercise():
     drv = reach("holding")
     first = drv.state.items[drv.state.index].exercise_id
     drv.send(Heard(intent("pain")))
-    drv.advance()  # reprompt
-    drv.advance()  # give up -> skip
+    drv.run_while(lambda: first not in drv.state.skipped)
     assert first in drv.state.skipped
     assert drv.state.items[drv.state.index].exercise_id != first
 
@@ -276,52 +152,59 @@ def test_goto_any_exercise_also_out_of_plan():
     drv.send(Heard(Intent("goto", {"exercise": "superman"})))
     assert drv.state.phase == "intro"
     assert drv.state.items[drv.state.index].exercise_id == "superman"
-    assert any("superman" in t.lower() for _, _, t in drv.log[-10:])
+    drv.settle()
+    assert any("superman" in t.lower() for t in drv.texts()[-12:])
 
 
 def test_explain_then_back_where_we_were():
     drv = reach("holding")
-    drv.advance()
+    drv.step()
     done = drv.state.done
     drv.send(Heard(Intent("explain", {"exercise": "bird-dog"})))
     assert drv.state.phase == "explaining"
-    assert any("bird-dog" in t.lower() or "bird dog" in t.lower() for _, _, t in drv.log[-12:])
     drv.run_until("holding")
+    assert any("bird dog" in t.lower() for t in drv.texts()[-14:])
     assert drv.state.items[drv.state.index].exercise_id == "knee-to-chest"
     assert drv.state.done == done
 
 
 def test_unknown_input_reprompts_then_gives_examples():
     drv = reach("holding")
-    first = said(drv.send(Heard(Intent("none", {}, "I need some water"))))
-    second = said(drv.send(Heard(Intent("none", {}, "blah"))))
-    assert first and "didn't catch" in first[0]
-    assert second and "pause" in second[0] and "next" in second[0]
+    first = drv.reply_to(Heard(Intent("none", {}, "I need some water")))
+    second = drv.reply_to(Heard(Intent("none", {}, "blah")))
+    sorry = {PROMPTS.render("not_understood", turn=i) for i in range(PROMPTS.variants("not_understood"))}
+    assert sorry & set(first)
+    hint = next(t for t in second if "catch" in t)
+    assert "pause" in hint and "next" in hint
 
 
 def test_time_left_answers_for_exercise_and_session():
     drv = reach("holding")
-    texts = said(drv.send(Heard(intent("time_left"))))
-    assert texts and "left on this exercise" in texts[0] and "session" in texts[0]
+    texts = drv.reply_to(Heard(intent("time_left")))
+    answer = next(t for t in texts if "left" in t and "session" in t)
+    assert "left on this exercise" in answer
 
 
-def test_counts_land_on_a_one_second_grid_even_when_ticks_come_late():
-    drv = reach("holding")
+def test_counts_land_on_a_grid_even_when_ticks_come_late():
+    drv = reach("reps")  # the bridge: "lift", "and lower, 1", ... every half rep
     dues = []
-    for _ in range(4):  # within the first 6-second hold
-        drv.settle_speech()
-        drv.now = drv.timers.pop("step") + 0.07  # the loop was busy: the timer fires late
-        actions = drv.send(Tick("step"))
-        dues += [a.utterance.due for a in actions if isinstance(a, Say) and a.utterance.text.isdigit()]
+    for _ in range(4):
+        drv.run_while(lambda: "step" not in drv.timers)
+        at = drv.timers.pop("step")
+        drv.loop.clock.advance_to(at + 0.07)  # the loop was busy: the timer fires late
+        dues += [a.utterance.due for a in drv.send(Tick("step")) if isinstance(a, Say)]
     gaps = {round(b - a, 6) for a, b in zip(dues, dues[1:])}
-    assert gaps == {1.0}, gaps  # due times stay on the grid: no drift
+    assert len(gaps) == 1, gaps  # due times stay on the grid: no drift
 
 
 def test_rising_pain_score_counts_as_pain():
     drv = reach("holding")
     assert drv.state.pain_before == 4
-    drv.send(Heard(Intent("number", {"value": 8})))
-    assert drv.state.phase == "pain_offer"
+    n = len(drv.says)
+    drv.send(Heard(Intent("number", {"value": 7})))  # 3 up, and severe: left out, no offer
+    assert drv.state.phase == "intro" and "knee-to-chest" in drv.state.skipped
+    drv.settle()
+    assert any("That is a lot of pain" in t for t in drv.texts(n))
 
 
 def test_input_ended_before_start_ends_quietly_and_after_start_carries_on():
@@ -336,13 +219,18 @@ def test_input_ended_before_start_ends_quietly_and_after_start_carries_on():
 
 def test_whole_15_minute_session_on_a_fake_clock_is_fast_and_complete():
     plan = plan_session(CATALOG, Profile(minutes=15))
-    loop = SessionLoop(make_dialogue(plan), FakeClock())
+    drv = Driver(make_dialogue(plan))
     t0 = time.perf_counter()
-    out = loop.run([(1.0, Heard(intent("start"))), (12.0, Heard(intent("number")))])
+    drv.send(Heard(intent("start")))
+    drv.answer(Heard(intent("number")))  # each question answered once it has been heard
+    drv.run_until("pain_after")
+    drv.answer(Heard(intent("number")))
+    drv.run_while(lambda: drv.ended is None)
     elapsed = time.perf_counter() - t0
     assert elapsed < 1.0, f"a whole session took {elapsed:.2f}s"
-    assert out.finished
-    assert 13.5 <= out.minutes <= 16.5, out.minutes
+    assert drv.ended.finished
+    assert 13.5 <= drv.ended.minutes <= 16.5, drv.ended.minutes
+    out = drv
     kinds = [CATALOG.get(i.exercise_id).kind for i in plan.items]
     assert kinds == sorted(kinds, key=lambda k: k != "stretch"), "stretches come first"
     intros = [l["exercise"] for l in out.transcript if l["text"].startswith(("Exercise", "Last exercise"))]
@@ -353,6 +241,7 @@ def test_whole_15_minute_session_on_a_fake_clock_is_fast_and_complete():
     questions = [l for l in out.transcript if l["kind"] == "question"]
     assert questions[0]["expects"] == "number" and "zero" in questions[0]["text"]
     assert any("How is your back now" in q["text"] for q in questions)
+    assert all(l["played"] is not None and not l["cut"] for l in out.transcript)
 
 
 def test_doubtful_spoken_next_is_confirmed_first():
@@ -360,21 +249,31 @@ def test_doubtful_spoken_next_is_confirmed_first():
     first = drv.state.items[drv.state.index].exercise_id
     drv.send(Heard(Intent("next", {}, "next", confidence=0.6), "voice"))
     assert drv.state.phase == "confirm_command"
-    assert any("Did you say next" in t for _, _, t in drv.log[-3:])
-    drv.send(Heard(intent("yes")))
+    drv.settle()
+    assert any("Did you say next" in t for t in drv.texts()[-3:])
+    drv.answer(Heard(intent("yes")))
     assert drv.state.items[drv.state.index].exercise_id != first
     assert first in drv.state.skipped
 
 
-def test_doubtful_spoken_next_denied_goes_back_to_the_hold():
+def test_doubtful_spoken_goto_denied_goes_back_to_the_hold():
     drv = reach("holding")
-    drv.advance()
+    drv.step()
     done = drv.state.done
     drv.send(Heard(Intent("goto", {"exercise": "plank"}, "do the plank", confidence=0.6), "voice"))
-    drv.send(Heard(intent("no")))
+    drv.answer(Heard(intent("no")))
     drv.run_until("holding")
     assert drv.state.items[drv.state.index].exercise_id == "knee-to-chest"
     assert drv.state.done == done
+
+
+def test_unanswered_doubtful_command_is_asked_again_by_its_words_then_dropped():
+    drv = reach("confirm_command")
+    drv.run_while(lambda: not drv.state.reprompted)
+    drv.settle()
+    assert "did you say next" in drv.texts()[-1].lower()
+    drv.run_until("holding")
+    assert drv.state.items[drv.state.index].exercise_id == "knee-to-chest"
 
 
 def test_confident_or_typed_next_acts_at_once():
@@ -384,3 +283,13 @@ def test_confident_or_typed_next_acts_at_once():
     drv = reach("holding")
     drv.send(Heard(Intent("next", {}, "next", confidence=0.6), "text"))
     assert drv.state.phase == "intro"
+
+
+def test_a_finished_session_ends_after_its_goodbye_has_been_heard():
+    drv = reach("finished")
+    assert drv.ended is None  # the goodbye is still being said
+    drv.settle()
+    drv.step()
+    assert drv.ended is not None and drv.ended.finished
+    assert all(l["played"] is not None and not l["cut"] for l in drv.transcript
+               if l["kind"] != "count")

@@ -97,6 +97,27 @@ def test_red_flags_are_kept_with_their_exercise(tmp_path):
                                                                       "bridge")]
 
 
+def test_history_json_shows_red_flags_and_each_exercise_once_with_what_was_done(tmp_path):
+    from voicecoach.cli.history import session_json
+
+    with History.open(tmp_path / "h.sqlite3") as h:
+        sid = h.begin_session(datetime(2025, 3, 3, 8), ["bridge", "plank"], PROFILE, 15)
+        for t, ex in ((60.0, "bridge"), (200.0, "plank"), (400.0, "bridge")):  # bridge again
+            h.record(sid, "exercise_done", {"exercise": ex, "variant": "standard", "sets": 2,
+                                            "sides": 1, "reps": 10}, t)
+        h.record(sid, "red_flag", {"urgent": False, "text": "my leg is going numb",
+                                   "exercise": "plank"}, 450.0)
+        h.end_session(sid, False, 7.5)
+        [s] = h.sessions()
+    doc = session_json(s)
+    assert doc["exercises"] == ["bridge", "plank"]
+    assert [(d["exercise"], d["times"], d["sets"], d["reps"]) for d in doc["done"]] == [
+        ("bridge", 2, 2, 10), ("plank", 1, 2, 10)]
+    assert doc["red_flags"] == [{"urgent": False, "text": "my leg is going numb",
+                                 "exercise": "plank", "t": 450.0}]
+    assert json.loads(json.dumps(doc)) == doc
+
+
 def test_sessions_come_back_oldest_first_whatever_the_order_written(tmp_path):
     with History.open(tmp_path / "h.sqlite3") as h:
         for day in (5, 3, 4):
@@ -194,6 +215,7 @@ def _count_done(db: Path) -> int:
 
 def test_kill_9_of_a_real_workout_keeps_it_as_unfinished(tmp_path):
     """The real `voicecoach workout` (text, muted, fast clock), killed after its first exercise."""
+    import threading
     import time
 
     home = tmp_path / "home"
@@ -202,11 +224,17 @@ def test_kill_9_of_a_real_workout_keeps_it_as_unfinished(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "voicecoach", "workout", "--text", "--mute", "--minutes", "10",
          "--time-scale", "40"],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         env=env, cwd=REPO)
     try:
-        proc.stdin.write("start\n3\n")
+        proc.stdin.write("start\n")
         proc.stdin.flush()
+        for line in proc.stdout:  # answer once the question has been asked, as a person would
+            if "how is your back" in line.lower():
+                break
+        proc.stdin.write("3\n")
+        proc.stdin.flush()
+        threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep the pipe drained
         deadline = time.monotonic() + 45
         while _count_done(db) < 1 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)

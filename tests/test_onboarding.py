@@ -17,8 +17,8 @@ from voicecoach.store import profile as profile_mod
 from voicecoach.core import timing
 from voicecoach.core.errors import DataFileError
 from voicecoach.core.events import (
-    Began, CancelTimers, End, Heard, InputEnded, Interrupted, Listen, Say, SetTimer, StopSpeech,
-    Tick,
+    Began, CancelTimers, End, Heard, InputEnded, Interrupted, Listen, Say, SetTimer, SpeechDone,
+    SpeechStarted, StopSpeech, Tick,
 )
 from voicecoach.core.onboarding import (
     CAUSE_ORDER, QUESTION, Onboarding, OnboardingContext, settings_after,
@@ -44,7 +44,9 @@ def P(key: str, turn: int = 0, **data) -> str:
 
 class Run:
     """Drives the conversation like the loop does: text -> parser -> Heard; TIMEOUT -> the
-    pending timer's Tick at its time; keeps every line said and every action."""
+    pending timer's Tick at its time. Every line said is reported started and finished in
+    turn, each taking the time it would take aloud (a person hears it before answering).
+    Keeps every line said and every action."""
 
     def __init__(self, disclaimer_heard: bool = False, minutes: int = 15, goal: int = 20):
         self.ob = Onboarding(OnboardingContext(PROMPTS, disclaimer_heard, minutes, goal))
@@ -56,18 +58,29 @@ class Run:
         self.ids: list[int] = []
         self.send(Began())
 
-    def send(self, event) -> list[str]:
+    def _step(self, event) -> list[Say]:
         self.state, actions = self.ob.step(self.state, event, self.now)
         self.actions += actions
-        said = []
         for a in actions:
-            if isinstance(a, Say):
-                said.append(a.utterance.text)
-                self.ids.append(a.utterance.id)
-            elif isinstance(a, SetTimer) and a.name == QUESTION:
+            if isinstance(a, SetTimer) and a.name == QUESTION:
                 self.timer = a.at
             elif isinstance(a, CancelTimers) and (not a.names or QUESTION in a.names):
                 self.timer = None
+        return [a for a in actions if isinstance(a, Say)]
+
+    def send(self, event, hear: bool = True) -> list[str]:
+        """One event, then (when `hear`) every line it brings, heard to its end."""
+        pending = self._step(event)
+        said = []
+        while pending:
+            say = pending.pop(0)
+            said.append(say.utterance.text)
+            self.ids.append(say.utterance.id)
+            if not hear:
+                continue
+            pending += self._step(SpeechStarted(say.utterance.id, self.now))
+            self.now += timing.speech_seconds(say.utterance.text)
+            pending += self._step(SpeechDone(say.utterance.id))
         self.lines += said
         return said
 
@@ -164,8 +177,8 @@ def test_no_answer_reprompts_then_takes_the_defaults():
 
 def test_not_understood_twice_takes_the_default_and_moves_on():
     r = Run()
-    [again] = r.say("I need some water")
-    assert again in V("onboarding.cause_reprompt")
+    sorry, again = r.say("I need some water")
+    assert sorry in V("not_understood") and again in V("onboarding.cause_reprompt")
     assert r.say("purple elephants")[:2] == [P("onboarding.cause_default"),
                                             P("onboarding.cause_general")]
     assert r.state.phase == "level"
@@ -173,10 +186,10 @@ def test_not_understood_twice_takes_the_default_and_moves_on():
 
 def test_a_number_out_of_range_is_not_an_answer():
     r = Run()
-    [again] = r.say("seven")
+    _, again = r.say("seven")
     assert again in V("onboarding.cause_reprompt")
     assert r.say("two")[0] == P("onboarding.cause_weak")
-    [again] = r.say("five")
+    _, again = r.say("five")
     assert again in V("onboarding.level_reprompt")
 
 
@@ -197,7 +210,7 @@ def test_repeat_and_help_do_not_use_up_the_second_chance():
     said = r.say("help")
     assert said[0] == P("onboarding.cause_help") and said[1] in V("onboarding.cause_reprompt")
     assert r.state.misses == 0
-    [again] = r.say("I have no clue what you mean")
+    _, again = r.say("what do you mean by that")
     assert again in V("onboarding.cause_reprompt")  # still the first miss: asked again
     assert r.state.phase == "cause"
 

@@ -186,7 +186,7 @@ def test_a_workout_on_a_terminal_shows_the_status_and_keeps_every_line_whole(tmp
     assert "Traceback" not in raw
     shown = screen(raw.replace("\r\n", "\n"))
     coach = [l for l in shown if l.startswith("coach: ")]
-    assert "coach: Exercise 1 of 1: bridge." in coach and "coach: 5" in coach
+    assert "coach: Exercise 1 of 1: bridge." in coach and "coach: and lower, 5" in coach
     # The status was drawn in place with the count ...
     assert "\r\x1b[KExercise 1 of 1: bridge | 5 of 10 reps | " in raw
     # ... but every line left on the screen is a whole printed line: a coach line or a notice,
@@ -198,11 +198,11 @@ def test_a_workout_on_a_terminal_shows_the_status_and_keeps_every_line_whole(tmp
 
 def test_quiet_or_no_terminal_means_no_status(tmp_path):
     code, raw = run_on_pty([*WORKOUT, "--quiet"], tmp_path / "home")
-    assert code == 0 and "coach: 5" in raw
+    assert code == 0 and "coach: and lower, 5" in raw
     assert "\x1b[K" not in raw and " of 10 reps" not in raw
     piped = subprocess.run([*VOICECOACH, *WORKOUT], input="start\n", capture_output=True,
                            text=True, timeout=60,
                            env={**os.environ, "VOICECOACH_HOME": str(tmp_path / "h2"),
                                 "PULSE_SERVER": "unix:/nonexistent"})
-    assert piped.returncode == 0 and "coach: 5" in piped.stdout
+    assert piped.returncode == 0 and "coach: and lower, 5" in piped.stdout
     assert "\x1b[K" not in piped.stdout and "\r" not in piped.stdout

@@ -61,7 +61,13 @@ def test_full_15_minute_session_runs_to_the_end_in_about_15_seconds(home):
 
 
 def test_history_keeps_the_session(home):
-    run_workout(["--time-scale", "120", "--minutes", "5", "--cause", "weak"], "start\n3\n")
+    w = LiveWorkout(["--time-scale", "120", "--minutes", "5", "--cause", "weak"])
+    w.type("start")
+    w.wait_for(lambda l: "how is your back" in l.lower())
+    w.type("three")
+    w.proc.stdin.close()
+    assert w.proc.wait(timeout=60) == 0
+    w.close()
     out = subprocess.run([sys.executable, "-m", "voicecoach", "history", "--json"],
                          capture_output=True, text=True, timeout=30)
     data = json.loads(out.stdout)
@@ -132,7 +138,7 @@ def live_hold(home):
     w.type("start")
     w.wait_for(lambda l: "how is your back" in l.lower())
     w.type("two")
-    w.wait_for(lambda l: l == "coach: 3")  # third second of the plank hold
+    w.wait_for(lambda l: l == "coach: Go.")  # the plank hold has begun
     yield w
     w.close()
 
@@ -141,7 +147,9 @@ def test_that_hurts_mid_hold_stops_and_offers_easier(live_hold):
     live_hold.type("that hurts")
     lines = live_hold.next_lines(2)
     assert lines[0] == "coach: Stop there and rest. Never push through pain."
-    assert "easier version" in lines[1]
+    assert "How bad is it" in lines[1]
+    live_hold.type("three")
+    live_hold.wait_for(lambda l: "easier version" in l)
     live_hold.type("no")
     assert "leave the plank out" in live_hold.next_lines(1)[0]
 
@@ -165,7 +173,9 @@ def test_explain_mid_hold_then_back_to_the_hold(live_hold):
     first = live_hold.next_lines(1)[0]
     assert "bird dog" in first.lower()
     live_hold.wait_for(lambda l: "Back to the plank" in l, timeout=30)
-    live_hold.wait_for(lambda l: l == "coach: 4", timeout=30)  # the hold goes on from where it was
+    live_hold.wait_for(lambda l: l == "coach: Go.", timeout=30)  # counted in again ...
+    after = live_hold.next_lines(12, timeout=15)
+    assert "coach: three left" in after  # ... and the hold goes on to its end
 
 
 def test_bad_option_is_one_line_and_exit_2(home):
@@ -199,7 +209,7 @@ def test_ctrl_c_saves_the_session(home):
     w.type("start")
     w.wait_for(lambda l: "how is your back" in l.lower())
     w.type("five")
-    w.wait_for(lambda l: l == "coach: 2")
+    w.wait_for(lambda l: l == "coach: two")
     w.proc.send_signal(2)  # SIGINT, as Ctrl-C
     assert w.proc.wait(timeout=15) == 130
     err = w.proc.stderr.read()
@@ -208,6 +218,37 @@ def test_ctrl_c_saves_the_session(home):
                          capture_output=True, text=True, timeout=30)
     session = json.loads(out.stdout)["sessions"][-1]
     assert session["finished"] is False and session["pain_before"] == 5
+
+
+@pytest.mark.parametrize("first_run", [False, True])
+def test_quick_start_at_30x_nothing_cut_every_question_heard_and_a_tip(home, first_run):
+    """"start" during the welcome, commands during the counts, answers once asked: every line
+    the coach printed is played in full, and the session ends with a tip."""
+    transcript = home / "t.jsonl"
+    args = ["--time-scale", "30", "--minutes", "5", "--transcript", str(transcript)]
+    w = LiveWorkout(args + ([] if first_run else ["--cause", "general"]))
+    try:
+        w.type("start")  # during the welcome
+        w.wait_for(lambda l: "how is your back" in l.lower(), timeout=40)
+        w.type("three")
+        w.wait_for(lambda l: l == "coach: Go.", timeout=40)
+        for command in ("how long is left", "louder", "help", "faster"):
+            w.type(command)
+        w.wait_for(lambda l: "how is your back now" in l.lower(), timeout=60)
+        w.type("two")
+        w.wait_for(lambda l: l.startswith("coach: See you"), timeout=30)
+        w.proc.stdin.close()
+        assert w.proc.wait(timeout=30) == 0
+    finally:
+        w.close()
+    lines = read_transcript(transcript)
+    lost = [l["text"] for l in lines if l["played"] is None or l["cut"]]
+    assert lost == []
+    texts = [l["text"] for l in lines]
+    assert any(t.startswith("A tip for today") for t in texts)
+    assert "Louder." in texts and any("About" in t and "left" in t for t in texts)
+    assert "Okay, faster." in texts or any("speeds up the repetitions" in t for t in texts)
+    assert sum(t.startswith(("Hello", "Welcome")) for t in texts) == 1, "greet once"
 
 
 def test_typed_answers_are_understood_in_the_question_s_context(live_hold):

@@ -46,9 +46,9 @@ SCRIPT: tuple[Cue, ...] = (
     Cue("say start", "go", "go", once=False),
     Cue("how is your back right now", "rating", "a pain rating"),
     Cue("number from zero to ten", "rating", "a pain rating"),
+    Cue("\x00count:two", "chatter2", "chatter during the count-in: must be ignored"),
     Cue("Go.", "chatter", "chatter: must be ignored"),
-    Cue("\x00count:2", "chatter2", "more chatter: must be ignored"),
-    Cue("\x00count:4", "stop", "stop"),
+    Cue("\x00count:three left", "stop", "stop"),  # mid-hold, over the count
     Cue("end the workout", "no", "no", once=False),
     Cue("yes or no", "no", "no", once=False),
     Cue("how is your back now", "final", "a final rating"),

@@ -1,8 +1,10 @@
 """`voicecoach history [--json] [--plot FILE.png]`: past sessions, the streak, the pain trend.
 
 --json prints one object: {"sessions": [...], "streak": N}, each session with `started` (ISO
-time), `minutes`, `finished`, `exercises` (ids done), `pain_before`, `pain_after`,
-`pain_reports` ([{exercise, t}]), plus `id`, `variants` and `minutes_planned`.
+time), `minutes` (the workout's own), `finished`, `exercises` (ids done, each once), `done`
+(what was done of each: exercise, variant, sets, sides, hold_seconds or reps, times),
+`pain_before`, `pain_after`, `pain_reports` ([{exercise, t}]), `red_flags` ([{urgent, text,
+exercise, t}]), plus `id`, `variants` and `minutes_planned`.
 --plot draws pain before/after and minutes per day (matplotlib, no display needed).
 Reading never creates the history file.
 """
@@ -41,6 +43,9 @@ def session_json(s) -> dict[str, Any]:
         "pain_before": s.pain_before,
         "pain_after": s.pain_after,
         "pain_reports": [{"exercise": p.exercise, "t": round(p.t, 1)} for p in s.pain_reports],
+        "done": [dict(d) for d in s.done],
+        "red_flags": [{"urgent": f.urgent, "text": f.text, "exercise": f.exercise,
+                       "t": round(f.t, 1)} for f in s.red_flags],
     }
 
 

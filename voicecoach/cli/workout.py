@@ -202,10 +202,11 @@ def plan_today(args, catalog, prompts, history, store: SessionStore, settings, o
 
     today = date.today()
 
-    def build(profile: Profile, current) -> Dialogue:
+    def build(profile: Profile, current, greeted: bool = False) -> Dialogue:
         """Today's plan and the workout dialogue for it (history session begun here)."""
         dialogue = build_workout(args, catalog, prompts, profile, current, history.sessions(),
-                                 only, today)
+                                 only, today, greeted=greeted,
+                                 history_kept=not getattr(args, "no_history", False))
         store.begin(dialogue.ctx.plan, profile)
         if not current.disclaimer_heard:  # the workout's welcome says it now: once is enough
             profile_mod.save(replace(current, disclaimer_heard=True))
@@ -219,7 +220,12 @@ def plan_today(args, catalog, prompts, history, store: SessionStore, settings, o
     return build(_profile(args, current), current)
 
 
-def build_workout(args, catalog, prompts, profile: Profile, settings, past, only, today) -> Dialogue:
+RECENT_DAYS = 14  # an exercise done within this many days gets the short instructions
+BRIEF_SAFETY_AFTER = 2  # sessions practised before the safety statement is said in short
+
+
+def build_workout(args, catalog, prompts, profile: Profile, settings, past, only, today, *,
+                  greeted: bool = False, history_kept: bool = True) -> Dialogue:
     """Adapt to the history, plan, and make the workout dialogue."""
     from voicecoach.core import adaptation as adapt_mod
     from voicecoach.core.planner import plan_session
@@ -230,16 +236,24 @@ def build_workout(args, catalog, prompts, profile: Profile, settings, past, only
         if args.minutes:  # asked for explicitly today: that wins over the weekly growth
             adaptation = replace(adaptation, minutes=args.minutes)
     plan = plan_session(catalog, profile, adaptation, only=only)
-    notices = tuple(prompts.render(key, **dict(data)) for key, data in
-                    adapt_mod.notices_for_plan(adaptation, [i.exercise_id for i in plan.items]))
+    said = adapt_mod.notices_for_plan(adaptation, [i.exercise_id for i in plan.items])
+    # A red flag last time is checked before anything else; the other notices follow the
+    # safety statement.
+    checks = tuple(prompts.render(k, **dict(d)) for k, d in said if adapt_mod.is_check(k))
+    notices = tuple(prompts.render(k, **dict(d)) for k, d in said if not adapt_mod.is_check(k))
     progress = tuple(prompts.render(key, **dict(data))
                      for key, data in adapt_mod.progress_summary(past, today)) if past else ()
     first_day = min((s.day for s in past), default=today)
+    practised = [s for s in past if s.practised]
+    recent = frozenset(e for s in practised if (today - s.day).days <= RECENT_DAYS
+                       for e in s.exercises)
     ctx = Context(plan=plan, catalog=catalog, prompts=prompts,
                   first_session=not settings.disclaimer_heard,
-                  brief_safety=(today - first_day).days >= 7,
+                  brief_safety=len(practised) >= BRIEF_SAFETY_AFTER or (today - first_day).days >= 7,
                   notices=notices, progress=progress, only=only is not None,
-                  online=not args.text and args.online and args.engine in ONLINE_ENGINES)
+                  online=not args.text and args.online and args.engine in ONLINE_ENGINES,
+                  greeted=greeted, sessions_before=len(past), recent=recent, checks=checks,
+                  history_kept=history_kept)
     return Dialogue(ctx)
 
 
@@ -255,7 +269,7 @@ def _first_run(args, prompts, build, profile_mod):
         settings = settings_after(state, None, today)
         profile_mod.save(settings)
         profile = _profile(args, settings)
-        return build(profile, settings)
+        return build(profile, settings, greeted=True)
 
     return FirstRun(ob, after, on_stopped=lambda s: profile_mod.save(settings_after(s, None, today)))
 

@@ -9,12 +9,14 @@ prompts/adaptation.yaml — here there are only prompt keys and their data.
 
 Per exercise the state is a fold over the whole history, oldest session first (no hidden
 state: the same history always gives the same plan): pain steps it down the variant ladder,
-"easy" said in two sessions steps its dose, then its variant, up.
+"easy" said in two sessions steps its dose, then its variant, up; "too hard" steps it down
+like pain does, without the advice.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -44,7 +46,10 @@ _SCHEMA: dict[str, dict[str, tuple[type, float | None, float | None]]] = {
                       "notice": (str, None, None), "notice_goal": (str, None, None)},
     "break_return": {"days": (int, 2, 60), "notice": (str, None, None)},
     "red_flag_check": {"gentle": (bool, None, None), "notice": (str, None, None),
-                       "notice_urgent": (str, None, None)},
+                       "notice_urgent": (str, None, None), "notice_said": (str, None, None),
+                       "notice_urgent_said": (str, None, None)},
+    "too_hard": {"steps_down": (int, 1, 2), "notice": (str, None, None),
+                 "notice_from_harder": (str, None, None)},
     "streak": {"rest_days_allowed": (int, 0, 6), "notice_first": (str, None, None),
                "notice_none": (str, None, None), "notice_one": (str, None, None),
                "notice_many": (str, None, None)},
@@ -221,9 +226,21 @@ def exercise_states(sessions: Sequence, rules: Rules | None = None) -> dict[str,
                 st.change = "notice"
             st.variant, st.dose, st.easy_sessions = new, 1.0, 0
             st.rule, st.changed_at = "pain_easier", i
+        too_hard: dict[str, str | None] = {}
+        for report in s.too_hard:
+            if report.exercise and report.exercise not in hurt:  # pain says it already
+                too_hard.setdefault(report.exercise, report.variant)
+        for ex_id, variant in too_hard.items():
+            st = states.setdefault(ex_id, ExerciseState())
+            was = variant if variant in LADDER else st.variant
+            new = LADDER[max(0, LADDER.index(was) - rules("too_hard", "steps_down"))]
+            st.from_variant, st.variant, st.dose, st.easy_sessions = was, new, 1.0, 0
+            if new != was:  # already the easiest: nothing new to say
+                st.change = "notice_from_harder" if new == "standard" else "notice"
+                st.rule, st.changed_at = "too_hard", i
         for ex_id in dict.fromkeys(s.easy):  # once per session, whatever the count
-            if ex_id in hurt:
-                continue  # pain wins over "easy" in the same session
+            if ex_id in hurt or ex_id in too_hard:
+                continue  # pain (or "too hard") wins over "easy" in the same session
             st = states.setdefault(ex_id, ExerciseState())
             st.easy_sessions += 1
             if st.easy_sessions < need:
@@ -294,11 +311,15 @@ def adapt(
     notices: list[tuple[str, Mapping]] = []
     gentle = False
 
-    # 1. A red flag last time: confirm a professional has seen them (never diagnose).
+    # 1. A red flag last time: confirm a professional has seen them (never diagnose), in the
+    #    person's own words when we have them.
     if past and past[-1].red_flags:
-        urgent = any(f.urgent for f in past[-1].red_flags)
-        key = "notice_urgent" if urgent else "notice"
-        notices.append((rules("red_flag_check", key), {"urgent": urgent}))
+        flags = past[-1].red_flags
+        urgent = any(f.urgent for f in flags)
+        words = next((f.text for f in flags if f.urgent == urgent and f.text.strip()), "")
+        key = ("notice_urgent" if urgent else "notice") + ("_said" if words else "")
+        notices.append((rules("red_flag_check", key),
+                        {"urgent": urgent, "said": second_person(words)}))
         gentle = gentle or rules("red_flag_check", "gentle")
 
     # 2. Back after a break: gentle, and welcomed without blame.
@@ -338,6 +359,30 @@ def adapt(
 
     return Adaptation(minutes=minutes, adjustments=adjustments, notices=tuple(notices),
                       gentle=gentle)
+
+
+_YOU = {"i": "you", "i'm": "you're", "im": "you're", "me": "you", "my": "your", "mine": "yours",
+        "myself": "yourself", "i've": "you've", "ive": "you've", "i'd": "you'd",
+        "i'll": "you'll", "am": "are", "was": "were"}
+
+
+def second_person(text: str) -> str:
+    """The person's words as the coach repeats them: "my leg is going numb" -> "your leg is
+    going numb". ("am"/"was" only change after "I".)"""
+    words = re.findall(r"[\w']+", text.lower().replace("\u2019", "'"))
+    out: list[str] = []
+    for i, w in enumerate(words):
+        if w in ("am", "was") and (i == 0 or words[i - 1] != "i"):
+            out.append(w)
+        else:
+            out.append(_YOU.get(w, w))
+    return " ".join(out)
+
+
+def is_check(key: str, rules: Rules | None = None) -> bool:
+    """A notice that is a safety check (said before anything else in the welcome)."""
+    rules = rules or load_rules()
+    return key in {v for k, v in rules.values["red_flag_check"].items() if k.startswith("notice")}
 
 
 def notices_for_plan(adaptation: Adaptation, plan_ids: Iterable[str]) -> tuple[tuple[str, Mapping], ...]:

@@ -30,6 +30,10 @@ class Variant:
     how: str  # one or two spoken sentences: what to change
     hold_seconds: int | None = None
     reps: int | None = None
+    # Its own instructions, said instead of the standard ones (which could contradict it).
+    setup: str | None = None
+    cues: tuple[str, ...] = ()
+    rep_words: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class Exercise:
     safety: str
     easier: Variant
     harder: Variant
+    rep_words: tuple[str, str] | None = None  # the two halves of a rep: ("lift", "and lower")
 
     @property
     def is_hold(self) -> bool:
@@ -75,9 +80,9 @@ SIDES: tuple[str, ...] = ("none", "both")
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _REQUIRED = ("id", "name", "aliases", "kind", "muscles", "position", "sets", "sides",
              "rest_seconds", "setup", "cues", "breathing", "mistakes", "safety", "easier", "harder")
-_OPTIONAL = ("hold_seconds", "reps", "tempo_seconds")
+_OPTIONAL = ("hold_seconds", "reps", "tempo_seconds", "rep_words")
 _VARIANT_REQUIRED = ("name", "how")
-_VARIANT_OPTIONAL = ("hold_seconds", "reps")
+_VARIANT_OPTIONAL = ("hold_seconds", "reps", "setup", "cues", "rep_words")
 
 
 def normalise_name(text: str) -> str:
@@ -246,7 +251,22 @@ def _variant(loader: yaml.SafeLoader, f: _Fields, key: str, is_hold: bool) -> Va
     hold = v.get("hold_seconds", _positive_int) if "hold_seconds" in v.values else None
     reps = v.get("reps", _positive_int) if "reps" in v.values else None
     return Variant(name=v.get("name", _text), how=v.get("how", _text),
-                   hold_seconds=hold, reps=reps)
+                   hold_seconds=hold, reps=reps,
+                   setup=v.get("setup", _text) if "setup" in v.values else None,
+                   cues=tuple(v.get("cues", _texts(1))) if "cues" in v.values else (),
+                   rep_words=_rep_words(v, is_hold))
+
+
+def _rep_words(f: _Fields, is_hold: bool) -> tuple[str, str] | None:
+    """The optional two halves of a rep ("lift", "and lower"): only for exercises in reps."""
+    if "rep_words" not in f.values:
+        return None
+    if is_hold:
+        raise f.fail("rep_words", "only exercises done in reps have rep_words")
+    words = f.get("rep_words", _texts(2))
+    if len(words) != 2:
+        raise f.fail("rep_words", "needs exactly two items: the way up and the way down")
+    return words[0], words[1]
 
 
 def _exercise(loader: yaml.SafeLoader, node: yaml.Node, index: int) -> Exercise:
@@ -285,6 +305,7 @@ def _exercise(loader: yaml.SafeLoader, node: yaml.Node, index: int) -> Exercise:
         safety=f.get("safety", _text),
         easier=_variant(loader, f, "easier", hold is not None),
         harder=_variant(loader, f, "harder", hold is not None),
+        rep_words=_rep_words(f, hold is not None),
     )
 
 

@@ -145,10 +145,12 @@ class Record:
 
 @dataclass(frozen=True)
 class End:
-    """The session is over; `finished` is False when it ended early."""
+    """The session is over; `finished` is False when it ended early. `minutes`: the workout's
+    own length (from "start", without time paused), when the dialogue knows it."""
 
     finished: bool
     reason: str = ""
+    minutes: float | None = None
 
 
 Action = Say | StopSpeech | SetTimer | CancelTimers | Listen | AdjustVoice | Record | End

@@ -12,6 +12,12 @@ active are you?" (beginner / intermediate / advanced, or "one".."three"); a summ
 
 A question not understood or not answered is asked once more with the choices spelled out;
 then the default is taken (general / beginner) and the conversation goes on: never a dead end.
+Free answers ("I sit at a desk all day", "I exercise now and then") are read from clues
+(core/answer_clues.py) when the parser finds no answer in them.
+
+Speech-paced like the workout (core/agenda.py): lines go to the speaker one at a time, a
+question's answering time starts when it has finished playing, and an answer counts only once
+its question has begun to play.
 "stop" ends it (nothing saved but the disclaimer having been heard); a red flag ends it with
 the advice to see a professional, like in a workout. No I/O, no time: `now` comes in.
 """
@@ -22,10 +28,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
-from voicecoach.core import timing
+from voicecoach.core import agenda, answer_clues, timing
+from voicecoach.core.agenda import Line
 from voicecoach.core.events import (
-    Action, Began, CancelTimers, End, Event, Heard, InputEnded, Interrupted, Listen, Say,
-    SetTimer, StopSpeech, Tick, Utterance,
+    Action, Began, CancelTimers, End, Event, Heard, InputEnded, Interrupted, Listen, SetTimer,
+    SpeechDone, SpeechStarted, StopSpeech, Tick,
 )
 from voicecoach.core.intents import Intent
 from voicecoach.core.plan import CAUSES, LEVELS, Profile, Settings
@@ -58,34 +65,55 @@ class OnboardingState:
     next_id: int = 1
     turn: int = 0
     reason: str = ""  # why it ended: "done", "stopped", "red_flag", "interrupted"
+    # What is being said (core/agenda.py), and whether the question has begun to play.
+    agenda: tuple[Line, ...] = ()
+    in_air: int | None = None
+    in_air_tag: str = ""
+    question_open: bool = False
+    ending: tuple[bool, str] | None = None  # End once the last line has been heard
 
 
 class _Turn:
     def __init__(self, ctx: OnboardingContext, state: OnboardingState, now: float):
         self.ctx, self.s, self.now = ctx, state, now
         self.actions: list[Action] = []
-        self.spoken = 0.0  # estimated seconds of speech queued in this turn
 
     def set(self, **changes: Any) -> None:
         self.s = replace(self.s, **changes)
 
-    def say(self, key: str, kind: str = "info", interrupt: bool = False, **data: Any) -> None:
+    def say(self, key: str, kind: str = "info", interrupt: bool = False, tag: str = "",
+            reply: bool = False, **data: Any) -> None:
         text = self.ctx.prompts.render(key, turn=self.s.turn, **data)
-        uid = self.s.next_id
-        self.set(next_id=uid + 1, turn=self.s.turn + 1)
-        self.spoken += timing.speech_seconds(text)
-        self.actions.append(Say(Utterance(uid, text, kind, None, None, None, interrupt)))  # type: ignore[arg-type]
+        self.set(turn=self.s.turn + 1,
+                 agenda=agenda.add(self.s.agenda, Line(text, kind, None, None, interrupt, reply, tag)))
 
     def ask(self, key: str, grammar: str, **data: Any) -> None:
-        self.say(key, "question", **data)
-        self.actions.append(Listen(grammar))
-        # Timeout counted from when the queued speech should be over, as the dialogue does.
-        self.actions.append(SetTimer(QUESTION, self.now + self.spoken + timing.QUESTION_TIMEOUT))
-
-    def end(self, finished: bool, reason: str) -> None:
+        """The question goes on the agenda; its grammar is listened for once it is asked."""
         self.actions.append(CancelTimers((QUESTION,)))
-        self.set(phase="done" if finished else "ended", reason=reason)
+        self.set(question_open=False)
+        self.say(key, "question", tag="question", **data)
+
+    def cut(self) -> None:
+        self.actions.append(StopSpeech())
+        self.actions.append(CancelTimers((QUESTION,)))
+        agenda.clear(self)
+
+    def end(self, finished: bool, reason: str, now: bool = False) -> None:
+        """Finish after the last line has been heard (or `now`)."""
+        self.actions.append(CancelTimers((QUESTION,)))
+        self.set(ending=(finished, reason), reason=reason)
+        if now or not agenda.busy(self.s):
+            self.emit_end()
+
+    def emit_end(self) -> None:
+        assert self.s.ending is not None
+        finished, reason = self.s.ending
+        self.set(phase="done" if finished else "ended")
         self.actions.append(End(finished, reason))
+
+    def finish(self) -> tuple[OnboardingState, list[Action]]:
+        agenda.pump(self)
+        return self.s, self.actions
 
 
 class Onboarding:
@@ -109,21 +137,44 @@ class Onboarding:
         if state.phase in ("done", "ended"):
             return state, []
         t = _Turn(self.ctx, state, now)
-        if isinstance(event, Began):
+        if isinstance(event, Interrupted):
+            t.end(False, "interrupted", now=True)
+        elif t.s.ending is not None:
+            if isinstance(event, SpeechDone) and agenda.finished(t, event.utterance_id) \
+                    and not t.s.agenda:
+                t.emit_end()
+            elif isinstance(event, Heard) and event.intent.name == "stop":
+                t.cut()
+                t.emit_end()
+        elif isinstance(event, Began):
             self._begin(t)
         elif isinstance(event, Heard):
             self._heard(t, event.intent)
+        elif isinstance(event, SpeechStarted):
+            if event.utterance_id == t.s.in_air and t.s.in_air_tag == "question":
+                t.set(question_open=True)
+                if t.s.phase in ("cause", "level"):
+                    t.actions.append(Listen(t.s.phase))
+        elif isinstance(event, SpeechDone):
+            was_question = t.s.in_air_tag == "question"
+            if agenda.finished(t, event.utterance_id):
+                if was_question:
+                    t.set(question_open=True)
+                if not t.s.agenda and t.s.phase in ("cause", "level") and t.s.question_open:
+                    # The answering time starts now, in full after any reply.
+                    t.actions.append(SetTimer(QUESTION, now + timing.QUESTION_TIMEOUT))
         elif isinstance(event, Tick) and event.name == QUESTION:
-            self._miss(t)
-        elif isinstance(event, Interrupted):
-            t.end(False, "interrupted")
+            self._miss(t, timed_out=True)
         elif isinstance(event, InputEnded):
             # Typed input is over: nobody can answer any more. Take the defaults and finish,
             # so the workout that follows still has a profile.
             if t.s.cause is None or t.s.level is None:
+                # A question still waiting to be asked will not be answered now: leave it out.
+                t.set(agenda=tuple(line for line in t.s.agenda if line.tag != "question"))
+                t.actions.append(CancelTimers((QUESTION,)))
                 t.say("onboarding.input_ended")
             self._finish(t)
-        return t.s, t.actions
+        return t.finish()
 
     # ------------------------------------------------------------------ flow
 
@@ -171,7 +222,7 @@ class Onboarding:
               goal=self.ctx.goal_minutes)
         t.end(True, "done")
 
-    def _miss(self, t: _Turn) -> None:
+    def _miss(self, t: _Turn, timed_out: bool = False) -> None:
         """Not understood, or no answer in time: ask once more with the choices, then default."""
         phase = t.s.phase
         if phase not in ("cause", "level"):
@@ -179,6 +230,8 @@ class Onboarding:
         misses = t.s.misses + 1
         t.set(misses=misses)
         if misses == 1:
+            if not timed_out:
+                t.say("not_understood", reply=True)
             (self._ask_cause if phase == "cause" else self._ask_level)(t, again=True)
         elif phase == "cause":
             self._set_cause(t, DEFAULTS["cause"], default=True)
@@ -191,14 +244,14 @@ class Onboarding:
         name, slots = intent.name, intent.slots
         phase = t.s.phase
         if name == "red_flag":  # safety first, in every phase
-            t.actions.append(StopSpeech())
+            t.cut()
             urgent = bool(slots.get("urgent"))
             t.say("onboarding.red_flag_urgent" if urgent else "onboarding.red_flag", "safety",
                   interrupt=True)
             t.end(False, "red_flag")
             return
         if name == "stop":
-            t.actions.append(StopSpeech())
+            t.cut()
             t.say("onboarding.stopped", interrupt=True)
             t.end(False, "stopped")
             return
@@ -206,6 +259,7 @@ class Onboarding:
             if name in ("resume", "start", "yes", "repeat", "cause", "level", "number"):
                 t.set(phase=t.s.paused_from or "cause", paused_from=None)
                 if name in ("cause", "level", "number"):
+                    t.set(question_open=True)  # it was asked before the pause
                     self._heard(t, intent)  # an answer also resumes
                 else:
                     self._reask(t)
@@ -213,29 +267,36 @@ class Onboarding:
         if name == "pause":
             t.actions.append(CancelTimers((QUESTION,)))
             t.set(phase="paused", paused_from=phase)
-            t.say("onboarding.paused")
+            t.say("onboarding.paused", reply=True)
             return
         if name == "pain":
-            t.say("onboarding.pain", "safety")
+            t.say("onboarding.pain", "safety", reply=True)
             self._reask(t)
             return
         if name == "repeat":
             self._reask(t)
             return
         if name == "help":
-            t.say(f"onboarding.{phase}_help")
+            t.say(f"onboarding.{phase}_help", reply=True)
             self._reask(t, again=True)
+            return
+        if phase in ("cause", "level") and not t.s.question_open:
+            t.say("answer_wait", reply=True)  # the question has not been heard yet
             return
         # The answers. A cause may also come during the level question (a change of mind).
         cause = slots.get("cause") if name == "cause" else None
         if phase == "cause" and name == "number":
             cause = _pick(CAUSE_ORDER, slots.get("value"))
+        if phase == "cause" and cause is None and name == "none":
+            cause = answer_clues.match("cause", intent.text)
         if cause in CAUSES:
             self._set_cause(t, cause)  # type: ignore[arg-type]
             return
         level = slots.get("level") if name == "level" else None
         if phase == "level" and name == "number":
             level = _pick(LEVEL_ORDER, slots.get("value"))
+        if phase == "level" and level is None and name == "none":
+            level = answer_clues.match("level", intent.text)
         if phase == "level" and level in LEVELS:
             self._set_level(t, level)  # type: ignore[arg-type]
             return

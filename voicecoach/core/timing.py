@@ -6,7 +6,7 @@ from __future__ import annotations
 WORDS_PER_SECOND = 2.6  # espeak-ng at its default 175 wpm is ~2.9; people pause between lines
 LINE_GAP = 0.3  # pause between two spoken lines
 GET_READY_SECONDS = 3  # "three, two, one"
-SWITCH_SIDES_SECONDS = 4  # "switch sides" + settle
+SWITCH_SIDES_SECONDS = 4  # "switch sides" + settle (the count-in after it takes ~1.5 s more)
 SET_REST_SECONDS = 10  # rest between two sets of the same exercise
 COUNT_LEAD = 0.15  # a count is handed to the speaker this long before it is due, so it sounds
 #                    exactly on time (the speaker waits for the due time; measured: <1 ms late)

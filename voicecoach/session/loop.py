@@ -27,6 +27,11 @@ from voicecoach.core.intents import Intent
 
 
 class Speaker(Protocol):
+    """Speaks utterances on the session clock. The contract the dialogue paces itself by:
+    every `say` gets exactly one SpeechDone (cut=True when cut or dropped), and one that
+    sounds gets SpeechStarted first, with the session time of its first sound. An assistant
+    adapter that cannot know may post them from estimates."""
+
     def say(self, utt: Utterance) -> None: ...
     def stop(self) -> None: ...
     def adjust(self, rate: float = 1.0, volume: float = 1.0) -> None: ...
@@ -53,33 +58,42 @@ class MutedSpeaker:
     """Speaks nothing: each line 'takes' the time it would take aloud, on the session clock,
     so a muted or time-scaled session keeps the timing of a spoken one."""
 
-    def __init__(self, scheduler: Scheduler, clock):
+    def __init__(self, scheduler: Scheduler, clock,
+                 seconds: Callable[[str], float] = timing.speech_seconds):
+        """`seconds`: how long a line takes aloud (the estimate; a benchmark may lend it real
+        renderings)."""
         self.scheduler = scheduler
         self.clock = clock
+        self.seconds = seconds
         self._busy_until = 0.0
-        self._pending: list[tuple[int, float, int, int]] = []  # (utt id, end, h_start, h_done)
+        self._pending: list[tuple[int, float, float, int, int]] = []  # (id, start, end, handles)
         self.rate = 1.0
 
     def say(self, utt: Utterance) -> None:
         now = self.clock.now()
-        if utt.interrupt:
+        self._pending = [p for p in self._pending if p[2] > now]
+        # A safety line cuts what is being said. A count never cuts a count: when the loop runs
+        # late (a fast --time-scale on a busy machine) the next one follows the late one.
+        if utt.interrupt and utt.kind != "count":
             self._cut(now)
         start = max(now, utt.due or 0.0, self._busy_until)
-        seconds = timing.speech_seconds(utt.text) / self.rate
+        seconds = self.seconds(utt.text) / self.rate
         if utt.kind == "count":
             seconds = min(seconds, 0.6)
         end = start + seconds
         self._busy_until = end
         h1 = self.scheduler.post_at(SpeechStarted(utt.id, start), start)
         h2 = self.scheduler.post_at(SpeechDone(utt.id), end)
-        self._pending.append((utt.id, end, h1, h2))
+        self._pending.append((utt.id, start, end, h1, h2))
 
     def _cut(self, now: float) -> None:
-        for uid, end, h1, h2 in self._pending:
+        for uid, start, end, h1, h2 in self._pending:
             if end > now:
+                if start > now:  # not begun yet: it never sounds
+                    self.scheduler.cancel(h1)
                 self.scheduler.cancel(h2)
                 self.scheduler.post(SpeechDone(uid, cut=True))
-        self._pending = [p for p in self._pending if p[1] <= now]
+        self._pending = [p for p in self._pending if p[2] <= now]
         self._busy_until = now
 
     def stop(self) -> None:
@@ -174,7 +188,8 @@ class SessionLoop:
         self.transcript = Transcript(transcript_out)
         self.store = store
         self.listener = listener
-        self.echo = echo
+        self.echo = echo  # shows each line as it begins to sound
+        self._echoed: set[int] = set()
         self.drain_seconds = drain_seconds
         self.on_device = on_device
         self.on_heard: Callable[[Heard], None] | None = None  # e.g. the demo shows what was heard
@@ -249,10 +264,19 @@ class SessionLoop:
                 continue
             return event
 
+    def _started(self, event: SpeechStarted) -> None:
+        """A line begins to sound: the transcript notes when, and the console shows it now,
+        not when it was queued (so a question is on screen once it is being asked)."""
+        self.transcript.started(event.utterance_id, event.played)
+        entry = self.transcript.said.get(event.utterance_id)
+        if self.echo and entry is not None and event.utterance_id not in self._echoed:
+            self._echoed.add(event.utterance_id)
+            self.echo(entry[0].text)
+
     def handle(self, event: Event) -> None:
         now = self.clock.now()
         if isinstance(event, SpeechStarted):
-            self.transcript.started(event.utterance_id, event.played)
+            self._started(event)
         elif isinstance(event, SpeechDone):
             self.transcript.done(event.utterance_id, event.cut)
         elif isinstance(event, DeviceChanged) and self.on_device is not None:
@@ -269,8 +293,6 @@ class SessionLoop:
         if isinstance(action, Say):
             utt = action.utterance
             self.transcript.said_at(utt, now)
-            if self.echo:
-                self.echo(utt.text)
             self.speaker.say(utt)
         elif isinstance(action, StopSpeech):
             self.speaker.stop()
@@ -312,8 +334,10 @@ class SessionLoop:
                 self.handle(Interrupted())
         finally:
             self.transcript.flush_pending()
-            minutes = self.clock.now() / 60.0
             ended = self.ended or End(False, "no more events")
+            # The workout's own minutes when the dialogue knows them (not the welcome's wait,
+            # the first-run questions or time paused), else the whole run.
+            minutes = ended.minutes if ended.minutes is not None else self.clock.now() / 60.0
             if self.store is not None:
                 self.store.end(ended.finished, minutes)
             self.speaker.close()
@@ -333,7 +357,7 @@ class SessionLoop:
             if event is None:
                 break
             if isinstance(event, SpeechStarted):
-                self.transcript.started(event.utterance_id, event.played)
+                self._started(event)
             elif isinstance(event, SpeechDone):
                 self.transcript.done(event.utterance_id, event.cut)
 

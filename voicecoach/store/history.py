@@ -137,13 +137,15 @@ class SessionSummary:
     minutes_planned: int
     plan: tuple[str, ...]
     profile: Profile
-    exercises: tuple[str, ...] = ()  # ids done, in order
+    exercises: tuple[str, ...] = ()  # ids done, in order, each once
+    done: tuple[dict, ...] = ()  # what was done of each: {exercise, variant, sets, ...}
     variants: dict = field(default_factory=dict)  # exercise id -> variant it was done in
     skipped: tuple[str, ...] = ()
     pain_before: int | None = None
     pain_after: int | None = None
     pain_reports: tuple[PainReport, ...] = ()
     easy: tuple[str, ...] = ()  # exercises the person called easy
+    too_hard: tuple[PainReport, ...] = ()  # "this is too hard": (exercise, variant it was in)
     red_flags: tuple[RedFlag, ...] = ()
     events: tuple[Event, ...] = ()
 
@@ -161,7 +163,9 @@ def summarize(row: dict, events: Iterable[Event]) -> SessionSummary:
     """Fold a session's events into its summary (pure: used by History.sessions and tests)."""
     events = tuple(events)
     exercises: list[str] = []
+    done: dict[str, dict] = {}
     variants: dict[str, str] = {}
+    too_hard: list[PainReport] = []
     skipped: list[str] = []
     pain_reports: list[PainReport] = []
     easy: list[str] = []
@@ -170,8 +174,16 @@ def summarize(row: dict, events: Iterable[Event]) -> SessionSummary:
     for ev in events:
         d = ev.data
         if ev.kind == "exercise_done" and d.get("exercise"):
-            exercises.append(d["exercise"])
-            variants[d["exercise"]] = d.get("variant") or "standard"
+            ex = d["exercise"]
+            if ex not in done:  # done twice ("do the bridge" again): one entry, counted
+                exercises.append(ex)
+            entry = {k: v for k, v in d.items() if k != "t"}
+            entry["variant"] = d.get("variant") or "standard"
+            entry["times"] = done.get(ex, {}).get("times", 0) + 1
+            done[ex] = entry
+            variants[ex] = entry["variant"]
+        elif ev.kind == "easier" and d.get("exercise"):
+            too_hard.append(PainReport(d["exercise"], d.get("variant"), ev.t))
         elif ev.kind == "exercise_skipped" and d.get("exercise"):
             skipped.append(d["exercise"])
         elif ev.kind == "pain":
@@ -203,12 +215,14 @@ def summarize(row: dict, events: Iterable[Event]) -> SessionSummary:
         plan=tuple(json.loads(row["plan"] or "[]")),
         profile=Profile(row["cause"], row["level"], profile_minutes, goal),
         exercises=tuple(exercises),
+        done=tuple(done[e] for e in exercises),
         variants=variants,
         skipped=tuple(skipped),
         pain_before=pain_before,
         pain_after=pain_after,
         pain_reports=tuple(pain_reports),
         easy=tuple(easy),
+        too_hard=tuple(too_hard),
         red_flags=tuple(red_flags),
         events=events,
     )

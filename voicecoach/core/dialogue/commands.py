@@ -1,6 +1,6 @@
-"""What was heard, dispatched: safety first, then the answer to an open question, a doubtful
-spoken command confirmed, then the command's own handler (this module's start / resume / yes /
-no / stop, the interjections, the navigation)."""
+"""What was heard, dispatched: safety first, then the answer to an open question (once it has
+begun to play), a doubtful spoken command confirmed, then the command's own handler (this
+module's start / resume / yes / no / stop, the interjections, the navigation)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,20 @@ from typing import Callable
 
 from voicecoach.core.intents import Intent
 from voicecoach.core.dialogue import flow, interjections, navigation, questions, safety
-from voicecoach.core.dialogue.state import CONFIRM_BELOW, CONFIRM_INTENTS, QUESTION_PHASES
+from voicecoach.core.dialogue.state import (
+    ANSWER_INTENTS, CONFIRM_BELOW, CONFIRM_INTENTS, QUESTION_PHASES,
+)
 from voicecoach.core.dialogue.turn import Turn
 
 
 def heard(t: Turn, intent: Intent, source: str = "text") -> None:
     name = intent.name
+    if t.s.ending is not None:  # the goodbye is being said
+        if name == "stop":
+            flow.end(t, finished=t.s.ending[0], reason=t.s.ending[1], speak=False, now=True)
+        elif name == "red_flag":
+            safety.red_flag(t, intent)
+        return
     if name == "none":
         interjections.not_understood(t)
         return
@@ -26,14 +34,13 @@ def heard(t: Turn, intent: Intent, source: str = "text") -> None:
     if name == "pain":
         safety.pain(t)
         return
-    if t.s.phase == "finished":
-        if name == "stop":
-            flow.end(t, finished=True, reason="finished", speak=False)
-        else:
-            t.say("already_finished")
-        return
-    if t.s.phase in QUESTION_PHASES and questions.answer(t, intent):
-        return
+    if t.s.phase in QUESTION_PHASES:
+        if t.s.question_open:
+            if questions.answer(t, intent, source):
+                return
+        elif name in ANSWER_INTENTS:  # the question has not been heard yet: no answer to it
+            t.reply("answer_wait")
+            return
     if (source == "voice" and name in CONFIRM_INTENTS and intent.confidence < CONFIRM_BELOW
             and t.s.phase not in QUESTION_PHASES):
         saved = interjections.freeze(t)
@@ -55,7 +62,7 @@ def _begin_or_resume(t: Turn, resume_in: tuple[str, ...], otherwise: str) -> Non
     elif t.s.phase in resume_in:
         interjections.resume(t)
     else:
-        interjections.overlay(t, otherwise)
+        t.reply(otherwise)
 
 
 def cmd_start(t: Turn, intent: Intent) -> None:
@@ -71,10 +78,7 @@ def cmd_yes(t: Turn, intent: Intent) -> None:
 
 
 def cmd_no(t: Turn, intent: Intent) -> None:
-    if t.s.phase == "welcome":
-        t.say("say_start_again")
-    else:
-        interjections.overlay(t, "no_question")
+    t.reply("say_start_again" if t.s.phase == "welcome" else "no_question")
 
 
 def cmd_stop(t: Turn, intent: Intent) -> None:
@@ -99,7 +103,7 @@ def _handlers() -> dict[str, Callable[[Turn, Intent], None]]:
         "slower": interjections.cmd_slower, "faster": interjections.cmd_faster,
         "louder": interjections.cmd_louder, "quieter": interjections.cmd_quieter,
         "number": interjections.cmd_number, "easy": interjections.cmd_easy,
-        "progress": interjections.cmd_progress,
+        "progress": interjections.cmd_progress, "easier": safety.cmd_easier,
         "next": navigation.cmd_next, "previous": navigation.cmd_previous,
         "goto": navigation.cmd_goto, "repeat": navigation.cmd_repeat,
     }
