@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from voicecoach.core import timing  # noqa: E402
 from voicecoach.core.catalog import load_catalog  # noqa: E402
 from voicecoach.core.dialogue import Context, Dialogue, default_item  # noqa: E402
-from voicecoach.core.events import Began, Heard, Say, SpeechDone, SpeechStarted  # noqa: E402
+from voicecoach.core.events import Began, Heard, SpeechDone, SpeechStarted  # noqa: E402
 from voicecoach.core.intents import Intent  # noqa: E402
 from voicecoach.core.plan import Plan, Profile  # noqa: E402
 from voicecoach.core.planner import plan_session  # noqa: E402

@@ -7,7 +7,7 @@ dialogue and speaker), and we count the sessions that went *fully* right.
 
 The person (one speaker of ../shared/speech per session, all of their clips by that speaker):
 "go" to start, a pain rating, two chatter words that must be ignored (one as the exercise
-starts, one mid-count), "stop" at count 4, "no" to "end the workout?", a final rating.
+starts, one mid-count), "stop" over the count ("three left"), "no" to "end the workout?", a final rating.
 Fully right = the coach heard exactly start, the rating, stop, no, the final rating (nothing
 from the chatter, no reprompt), and the session finished.
 """
@@ -128,7 +128,7 @@ def main(argv=None) -> int:
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores; date "
         f"{dt.date.today().isoformat()}; engine {args.engine}; scripts/bench_session.py "
-        f"(go, a rating, two chatter words, stop over the count ("three left"), no, a final rating; one speaker "
+        f"(go, a rating, two chatter words, stop over the count ('three left'), no, a final rating; one speaker "
         f"of ../shared/speech per session). Fully right: {good}/{total}.",
         "",
         *lines,

@@ -14,7 +14,7 @@ from voicecoach.core.intents import Intent
 from voicecoach.core.dialogue import counting, flow, questions, safety
 from voicecoach.core.dialogue.dose import time_left as _time_left
 from voicecoach.core.dialogue.state import (
-    EXERCISE_PHASES, QUESTION, QUESTION_PHASES, TEMPO_MAX, TEMPO_MIN, TEMPO_STEP, WORKING_PHASES,
+    EXERCISE_PHASES, QUESTION_PHASES, TEMPO_MAX, TEMPO_MIN, TEMPO_STEP, WORKING_PHASES,
     State,
 )
 from voicecoach.core.dialogue.turn import Turn

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from voicecoach.core.intents import Intent
-from voicecoach.core.dialogue import flow, interjections, questions
+from voicecoach.core.dialogue import flow, interjections
 from voicecoach.core.dialogue.dose import default_item
 from voicecoach.core.dialogue.state import EXERCISE_PHASES, QUESTION_PHASES, State
 from voicecoach.core.dialogue.turn import Turn
