@@ -264,10 +264,11 @@ class SessionLoop:
                 continue
             return event
 
-    def _started(self, event: SpeechStarted) -> None:
-        """A line begins to sound: the transcript notes when, and the console shows it now,
-        not when it was queued (so a question is on screen once it is being asked)."""
-        self.transcript.started(event.utterance_id, event.played)
+    def _show_started(self, event: SpeechStarted) -> None:
+        """A line begins to sound: the console shows it now, not when it was queued (so a
+        question is on screen once it is being asked). Called after the dialogue has taken
+        the event, so a person who answers what they see is already heard in the question's
+        context."""
         entry = self.transcript.said.get(event.utterance_id)
         if self.echo and entry is not None and event.utterance_id not in self._echoed:
             self._echoed.add(event.utterance_id)
@@ -276,7 +277,7 @@ class SessionLoop:
     def handle(self, event: Event) -> None:
         now = self.clock.now()
         if isinstance(event, SpeechStarted):
-            self._started(event)
+            self.transcript.started(event.utterance_id, event.played)
         elif isinstance(event, SpeechDone):
             self.transcript.done(event.utterance_id, event.cut)
         elif isinstance(event, DeviceChanged) and self.on_device is not None:
@@ -286,6 +287,8 @@ class SessionLoop:
         self.state, actions = self.dialogue.step(self.state, event, now)
         for action in actions:
             self.perform(action, now)
+        if isinstance(event, SpeechStarted):
+            self._show_started(event)
         if self.on_state is not None:
             self.on_state(self.state, now)
 
@@ -357,7 +360,8 @@ class SessionLoop:
             if event is None:
                 break
             if isinstance(event, SpeechStarted):
-                self._started(event)
+                self.transcript.started(event.utterance_id, event.played)
+                self._show_started(event)
             elif isinstance(event, SpeechDone):
                 self.transcript.done(event.utterance_id, event.cut)
 
