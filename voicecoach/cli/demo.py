@@ -172,8 +172,12 @@ def run_demo(pulse, voices: dict[str, Path], plan: Plan, transcript=None, recogn
 
     catalog = load_catalog()
     prompts = load_default()
+    # A returning person who did both exercises lately: short instructions, so the whole
+    # loop is heard in about two minutes.
     dialogue = Dialogue(Context(plan=plan, catalog=catalog, prompts=prompts,
-                                first_session=False, brief_safety=True, only=True))
+                                first_session=False, brief_safety=True, only=True,
+                                sessions_before=3,
+                                recent=frozenset(item.exercise_id for item in plan.items)))
     clock = MonotonicClock(1.0)
     lock = threading.Lock()
     heard_list: list[Heard] = []
