@@ -44,7 +44,7 @@ class Cue:
 # The simulated person: what they answer, and when. Reprompts get the same answer again.
 SCRIPT: tuple[Cue, ...] = (
     Cue("say start", "go", "go", once=False),
-    Cue("how is your back right now", "rating", "a pain rating"),
+    Cue("First, how is your back", "rating", "a pain rating"),  # either wording
     Cue("number from zero to ten", "rating", "a pain rating"),
     Cue("\x00count:two", "chatter2", "chatter during the count-in: must be ignored"),
     Cue("Go.", "chatter", "chatter: must be ignored"),
