@@ -142,4 +142,3 @@ def _describe(value: Any) -> str:
     if isinstance(value, (list, dict)):
         return "a list" if isinstance(value, list) else "a mapping"
     return repr(value)
-

@@ -143,4 +143,3 @@ class Catalog:
             # flexor"), and they are not the whole name: too little to go on.
             words = 0.0
         return max(words, _spelled_sim("".join(query), "".join(key)))
-

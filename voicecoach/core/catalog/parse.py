@@ -167,4 +167,3 @@ def _parse(text: str) -> tuple[tuple[Exercise, ...], dict[str, str]]:
         return tuple(exercises), {name: ex_id for name, (ex_id, _) in owner.items()}
     finally:
         loader.dispose()
-

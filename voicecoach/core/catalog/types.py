@@ -66,4 +66,3 @@ def normalise_name(text: str) -> str:
     t = text.lower().replace("'", "").replace("\u2019", "").replace("`", "")
     t = re.sub(r"[^\w\s]|_", " ", t)
     return " ".join(t.split())
-

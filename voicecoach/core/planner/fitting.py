@@ -201,4 +201,3 @@ def _fit(cands: Mapping[str, list[Exercise]], share: float, target: float,
             break
         slots, fit, cost = found
     return [make_item(s.ex, s.sets, fit[s.phase], dosing) for s in slots]
-

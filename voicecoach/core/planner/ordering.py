@@ -61,4 +61,3 @@ def _index(catalog: Any) -> dict[str, Exercise]:
     if inner is not None and inner is not catalog:
         return _index(inner)
     return {ex.id: ex for ex in catalog}
-
