@@ -1,4 +1,7 @@
-"""Adaptation across sessions: every rule in data/rules.yaml, what the coach says about it, the
+"""One file (over 400 lines): one behaviour area - adaptation across sessions - whose
+cases share the history builders, the real rules file and the prompts they are said with.
+
+Adaptation across sessions: every rule in data/rules.yaml, what the coach says about it, the
 "how am I doing?" answer, and a simulated month through the real store and the real planner."""
 
 from __future__ import annotations

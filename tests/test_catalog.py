@@ -1,4 +1,7 @@
-"""The exercise catalog: its content, name matching, validation errors and its two commands."""
+"""One file (over 400 lines): one behaviour area - the catalog file and the names it
+answers to - whose cases share the GOOD catalog text, its edit helpers and the CLI runner.
+
+The exercise catalog: its content, name matching, validation errors and its two commands."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The session history: real SQLite files in temp dirs, real processes killed with SIGKILL,
+"""One file (over 400 lines): one behaviour area - the stored history - whose cases
+share the temp home, the full-session writer and the CLI and kill-9 helpers.
+
+The session history: real SQLite files in temp dirs, real processes killed with SIGKILL,
 the real CLI in a subprocess with VOICECOACH_HOME pointing at a temp dir."""
 
 from __future__ import annotations

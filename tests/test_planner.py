@@ -1,4 +1,7 @@
-"""Planner: what a person would notice about today's plan - stretches first, the minutes they
+"""One file (over 400 lines): one behaviour area - today's plan - whose cases share the
+real catalog, the cause x level x minutes grid and the routines file under test.
+
+Planner: what a person would notice about today's plan - stretches first, the minutes they
 asked for, the same plan for the same inputs, few trips up and down from the floor, the cause
 and level showing in the plan, and adaptation (variants, doses, gentle days) taking effect."""
 
