@@ -11,20 +11,9 @@ import functools
 from pathlib import Path
 
 from voicecoach.core.errors import DataFileError
-from voicecoach.core.catalog.fields import (  # noqa: F401 - re-exported
-    _describe,
-    _Fields,
-    _id,
-    _ID_RE,
-    _line,
-    _one_of,
-    _positive_int,
-    _positive_number,
-    _Problem,
-    _rest,
-    _text,
-    _texts,
-)
+# The value checks (_text, _positive_int, ...) are used only inside the package; the
+# problem and mapping types are what a caller may meet.
+from voicecoach.core.catalog.fields import _Fields, _Problem  # noqa: F401 - re-exported
 from voicecoach.core.catalog.names import (  # noqa: F401 - re-exported
     _ACCEPT,
     _FILLERS,
