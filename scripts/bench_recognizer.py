@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Benchmark voice input on real people (../shared/speech) and write BENCHMARKS.md's section.
-(Over 400 lines: one script keeps the two engines, the held-out tuning and the table in step.)
+Why one file: one script keeps the two engines, the held-out tuning and the table in step.
 
     .venv/bin/python scripts/bench_recognizer.py [--speech DIR] [--quick] [--no-live]
                                                  [--no-write] [--limit N]
@@ -382,7 +382,7 @@ def write_section(path: Path, body: str) -> None:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--speech", type=Path, default=None)
     ap.add_argument("--no-live", action="store_true")
     ap.add_argument("--quick", action="store_true", help="clean and 6 dB only")

@@ -1,4 +1,6 @@
 """Benchmark the coach's voice from the RECORDED sound, and write BENCHMARKS.md's speaker section.
+Why one file: report() reads the keys each measurement returns; in one script (run by hand,
+imported by nothing) the measurements and the table stay in step.
 
 Everything is measured on what reached a PulseAudio null sink (recorded from its monitor with
 parec), never from the speaker's own timestamps: count onsets vs their due times over a hold,

@@ -21,11 +21,13 @@ scripts/bench_recognizer.py):
   voicecoach.understanding.templates.jsgf_phrase_to_intent, the parser's own table).
 - `strict=True` (the coach is speaking: barge-in) uses a cheaper phone loop, i.e. a higher
   bar, so the coach's own voice leaking into the microphone is not taken for a command.
+
+The opt-in engines that hear free text (Vosk, Whisper, Google) are in text_engines.py;
+`make_recognizer` gives any of them by name.
 """
 
 from __future__ import annotations
 
-import json
 import tempfile
 import threading
 import time
@@ -281,117 +283,6 @@ class SphinxRecognizer:
         return self.decode(load_16k(path), TARGET_RATE, grammar)
 
 
-# ------------------------------------------------------------------------------------------
-# Opt-in engines through SpeechRecognition / their own packages, behind the same interface.
-# They hear free text; the shared parser turns it into an intent (no grammar, no garbage).
-
-
-class _TextEngine:
-    engine = "text"
-    online = False
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-
-    def _text(self, samples: np.ndarray) -> str:  # pragma: no cover - per engine
-        raise NotImplementedError
-
-    def decode(self, pcm: bytes | np.ndarray, rate: int = TARGET_RATE, grammar: str = "command",
-               strict: bool = False) -> Recognition:
-        from voicecoach.understanding.parser import parse
-
-        samples = as_pcm16k(pcm, rate)
-        t0 = time.perf_counter()
-        with self._lock:
-            try:
-                text = (self._text(samples) or "").strip()
-            except Exception as err:  # engines raise their own types (UnknownValueError, ...)
-                if type(err).__name__ == "UnknownValueError":
-                    text = ""
-                else:
-                    raise UserError(f"{self.engine}: {err}") from None
-        intent = parse(text, context=grammar) if text else no_intent("")
-        ms = (time.perf_counter() - t0) * 1000
-        conf = intent.confidence if not intent.is_none else 0.0
-        return Recognition(text, intent, conf, ms, grammar, self.engine)
-
-    def decode_file(self, path: str | Path, grammar: str = "command") -> Recognition:
-        return self.decode(load_16k(path), TARGET_RATE, grammar)
-
-
-def _audio_data(samples: np.ndarray):
-    import speech_recognition as sr
-
-    return sr.AudioData(samples.astype("<i2").tobytes(), TARGET_RATE, 2)
-
-
-class VoskRecognizer(_TextEngine):
-    """Vosk with a model directory the user supplies (none can be downloaded here)."""
-
-    engine = "vosk"
-
-    def __init__(self, model: str | None):
-        super().__init__()
-        if not model:
-            raise UserError("vosk needs a model: --engine-model PATH (an unpacked Vosk model)")
-        if not Path(model).is_dir():
-            raise UserError(f"vosk model not found: {model}")
-        try:
-            import vosk
-        except ImportError:
-            raise UserError("vosk is not installed (pip install vosk)") from None
-        vosk.SetLogLevel(-1)
-        self._model = vosk.Model(str(model))
-        self._vosk = vosk
-
-    def _text(self, samples: np.ndarray) -> str:
-        rec = self._vosk.KaldiRecognizer(self._model, TARGET_RATE)
-        rec.AcceptWaveform(samples.astype("<i2").tobytes())
-        return json.loads(rec.FinalResult()).get("text", "")
-
-
-class WhisperRecognizer(_TextEngine):
-    """OpenAI whisper or faster-whisper through SpeechRecognition, with a local model (a name
-    already in the local cache, or a path)."""
-
-    def __init__(self, engine: str, model: str | None):
-        super().__init__()
-        self.engine = engine
-        module = "faster_whisper" if engine == "faster-whisper" else "whisper"
-        try:
-            __import__(module)
-        except ImportError:
-            raise UserError(f"{engine} is not installed (pip install {engine.replace('_', '-')})"
-                            ) from None
-        self.model = model or "base"
-        import speech_recognition as sr
-
-        self._sr = sr.Recognizer()
-
-    def _text(self, samples: np.ndarray) -> str:
-        audio = _audio_data(samples)
-        if self.engine == "faster-whisper":
-            return self._sr.recognize_faster_whisper(audio, model=self.model, language="en")
-        return self._sr.recognize_whisper(audio, model=self.model, language="english")
-
-
-class GoogleRecognizer(_TextEngine):
-    """Google's free web API through SpeechRecognition: audio leaves this machine. Only with
-    an explicit online=True; `online` tells the loop to speak a warning first."""
-
-    engine = "google"
-    online = True
-
-    def __init__(self) -> None:
-        super().__init__()
-        import speech_recognition as sr
-
-        self._sr = sr.Recognizer()
-
-    def _text(self, samples: np.ndarray) -> str:
-        return self._sr.recognize_google(_audio_data(samples), language="en-US")
-
-
 ENGINES = ("moonshine", "sphinx", "vosk", "whisper", "faster-whisper", "google")
 DEFAULT_ENGINE = "moonshine"  # Moonshine base (English), shipped in the moonshine-cpp wheel
 GRAMMAR_ENGINES = ("moonshine", "sphinx", "pocketsphinx")  # take catalog= and grammars=
@@ -407,6 +298,8 @@ def make_recognizer(engine: str = DEFAULT_ENGINE, model: str | None = None, onli
         return MoonshineRecognizer(**options)
     if engine in ("sphinx", "pocketsphinx"):
         return SphinxRecognizer(**options)
+    from voicecoach.audio.text_engines import GoogleRecognizer, VoskRecognizer, WhisperRecognizer
+
     if engine == "vosk":
         return VoskRecognizer(model)
     if engine in ("whisper", "faster-whisper", "faster_whisper"):
@@ -417,3 +310,12 @@ def make_recognizer(engine: str = DEFAULT_ENGINE, model: str | None = None, onli
                             "add --online to allow it")
         return GoogleRecognizer()
     raise UserError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+
+
+def __getattr__(name: str):
+    # The opt-in engines moved to text_engines.py, which imports this module: loaded on use.
+    if name in ("VoskRecognizer", "WhisperRecognizer", "GoogleRecognizer", "_TextEngine"):
+        from voicecoach.audio import text_engines
+
+        return getattr(text_engines, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,6 @@
 """The coach's voice: utterances in, sound out, on the session clock.
+Why one file: the interface (say/stop) and the player thread's timeline (_fill, _start_next)
+share one queue under one lock; apart, that lock and its invariants would span two files.
 
 `AudioSpeaker.say()` only queues. Rendering happens on the renderer's thread (pyttsx3 in a
 worker process, cached on disk); the player thread asks `_fill()` for 10 ms of samples at a

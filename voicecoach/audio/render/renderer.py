@@ -1,35 +1,19 @@
-"""Text → speech samples: pyttsx3 renders to a file, we trim, normalise and cache the result.
+"""The renderer: text → trimmed, normalised samples, from the disk cache or the worker process.
 
-Why not let pyttsx3 play: on Linux its espeak driver plays through a blocking `aplay` that
-cannot be interrupted, and `runAndWait()` returns before the sound is done (DESIGN.md §2). Its
-`save_to_file` is the reliable part, so we only ever render with it and play samples ourselves.
-
-pyttsx3 runs in a small worker *process* (`python -m voicecoach.audio.render --worker`):
-  - the espeak driver prints "Audio saved to …" on stdout and keeps sticky per-process state
-    (the save-to-file target, one libespeak instance); a process keeps all of that away from us;
-  - its `runAndWait()` can return while the file is still being written (the driver ends its
-    loop before synthesis finishes), so the worker waits for a *complete* file itself;
-  - a hung engine is killed and restarted instead of hanging the coach;
-  - synthesis never competes for our GIL with the thread that feeds the sound card.
-
-Rendered audio is trimmed of leading/trailing silence, normalised to one peak level, and cached
-as WAV under the user cache dir, keyed by a hash of driver + voice + rate + text.
+`Renderer` owns one background thread, which owns one worker process (`_Worker`, the parent's
+end of the pipe to `python -m voicecoach.audio.render.worker`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import itertools
 import json
 import os
 import queue
-import struct
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 import wave
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -38,18 +22,9 @@ from typing import Iterable
 
 import numpy as np
 
-CACHE_VERSION = "1"  # bump when trimming/normalising changes, so old files are not reused
-PEAK = 0.7  # every phrase is normalised to this peak (fraction of full scale): equal loudness,
-#             and software volume up to 1/PEAK stays clear of clipping
-TRIM_THRESHOLD = 0.02  # of the phrase's peak: quieter samples at either end count as silence
-LEAD_MS = 3.0  # kept before the first loud sample (a count's onset is its first loud sample)
-TAIL_MS = 40.0  # kept after the last one: the decay of the last phoneme
-FADE_MS = 2.0
-RENDER_TIMEOUT = 15.0
-
-
-class RenderError(RuntimeError):
-    """The text-to-speech engine failed or is not installed."""
+from voicecoach.audio.render.cache import cache_key, default_cache_dir
+from voicecoach.audio.render.common import RENDER_TIMEOUT, RenderError
+from voicecoach.audio.render.samples import read_audio, trim_and_normalise, write_wav
 
 
 @dataclass(frozen=True)
@@ -71,229 +46,16 @@ class VoiceInfo:
     gender: str | None = None
 
 
-# ---------------------------------------------------------------- audio files and trimming
-
-
-def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
-    """Samples (int16 mono) and rate of a WAV file, or the AIFF that macOS' NSSS driver writes."""
-    data = Path(path).read_bytes()
-    if data[:4] == b"FORM":
-        return _read_aiff(data)
-    with wave.open(io.BytesIO(data)) as w:
-        rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
-        raw = w.readframes(w.getnframes())
-    if width == 2:
-        x = np.frombuffer(raw, dtype="<i2").astype(np.float32)
-    elif width == 1:
-        x = (np.frombuffer(raw, dtype=np.uint8).astype(np.float32) - 128) * 256
-    elif width == 4:
-        x = np.frombuffer(raw, dtype="<i4").astype(np.float32) / 65536
-    else:
-        raise RenderError(f"unsupported sample width {width} in {path}")
-    if channels > 1:
-        x = x.reshape(-1, channels).mean(axis=1)
-    return x.astype(np.int16), rate
-
-
-def _read_aiff(data: bytes) -> tuple[np.ndarray, int]:
-    kind = data[8:12]
-    pos, channels, rate, bits, little, raw = 12, 1, 22050, 16, False, b""
-    while pos + 8 <= len(data):
-        cid, size = data[pos:pos + 4], struct.unpack(">I", data[pos + 4:pos + 8])[0]
-        body = data[pos + 8:pos + 8 + size]
-        if cid == b"COMM":
-            channels, _, bits = struct.unpack(">hIh", body[:8])
-            exp, mant = struct.unpack(">HQ", body[8:18])  # 80-bit extended float
-            rate = int(round(mant * 2.0 ** ((exp & 0x7FFF) - 16383 - 63)))
-            if kind == b"AIFC" and len(body) >= 22:
-                little = body[18:22] == b"sowt"
-        elif cid == b"SSND":
-            offset = struct.unpack(">I", body[:4])[0]
-            raw = body[8 + offset:]
-        pos += 8 + size + (size & 1)
-    if bits != 16:
-        raise RenderError(f"unsupported AIFF sample size {bits}")
-    x = np.frombuffer(raw[: len(raw) // 2 * 2], dtype="<i2" if little else ">i2").astype(np.float32)
-    if channels > 1:
-        x = x[: len(x) // channels * channels].reshape(-1, channels).mean(axis=1)
-    return x.astype(np.int16), rate
-
-
-def write_wav(path: str | os.PathLike, samples: np.ndarray, rate: int) -> None:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(np.asarray(samples, dtype="<i2").tobytes())
-
-
-def trim_and_normalise(samples: np.ndarray, rate: int) -> np.ndarray:
-    """Cut silence at both ends, keep a short lead-in and decay, normalise the peak.
-
-    The engines pad every phrase (espeak adds ~0.3 s of end-of-sentence silence): untrimmed, a
-    count would start late and "one word" would last nearly a second.
-    """
-    x = samples.astype(np.float32)
-    peak = float(np.abs(x).max()) if len(x) else 0.0
-    if peak < 1.0:
-        return np.zeros(0, dtype=np.int16)
-    loud = np.flatnonzero(np.abs(x) >= TRIM_THRESHOLD * peak)
-    start = max(0, loud[0] - int(rate * LEAD_MS / 1000))
-    end = min(len(x), loud[-1] + 1 + int(rate * TAIL_MS / 1000))
-    x = x[start:end] * (PEAK * 32767.0 / peak)
-    fade = min(len(x) // 2, int(rate * FADE_MS / 1000))
-    if fade:
-        ramp = np.linspace(0.0, 1.0, fade, endpoint=False, dtype=np.float32)
-        x[:fade] *= ramp
-        x[-fade:] *= ramp[::-1]
-    return np.clip(np.round(x), -32768, 32767).astype(np.int16)
-
-
-# ---------------------------------------------------------------- cache
-
-
-def default_cache_dir() -> Path:
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("voicecoach")) / "speech"
-
-
-def default_driver() -> str:
-    return {"win32": "sapi5", "darwin": "nsss"}.get(sys.platform, "espeak")
-
-
-def cache_key(text: str, voice: str | None, rate: int | None, driver: str | None = None) -> str:
-    ident = json.dumps([CACHE_VERSION, driver or default_driver(), voice or "", rate or 0, text],
-                       ensure_ascii=False)
-    return hashlib.sha256(ident.encode("utf-8")).hexdigest()[:40]
-
-
-# ---------------------------------------------------------------- the worker (child process)
-
-
-def _wait_complete(path: str, timeout: float) -> None:
-    """Wait until the engine has finished writing `path`: a WAV whose header matches its size,
-    or (AIFF and others) a size that stopped changing."""
-    deadline = time.monotonic() + timeout
-    last, stable_since = -1, 0.0
-    while time.monotonic() < deadline:
-        try:
-            size = os.path.getsize(path)
-        except OSError:
-            size = -1
-        if size > 12:
-            with open(path, "rb") as f:
-                head = f.read(64)
-            if head[:4] == b"RIFF":
-                try:
-                    with wave.open(path) as w:
-                        want = 44 + w.getnframes() * w.getsampwidth() * w.getnchannels()
-                    if w.getnframes() > 0 and size >= want:
-                        return
-                except (wave.Error, EOFError, struct.error):
-                    pass
-            elif size == last:
-                if time.monotonic() - stable_since > 0.15:
-                    return
-            else:
-                last, stable_since = size, time.monotonic()
-        time.sleep(0.003)
-    raise RenderError("the speech engine did not finish writing the audio")
-
-
-def _espeak_idle(timeout: float = 2.0) -> None:
-    """Wait until libespeak-ng's command queue is empty (parameters applied, synthesis done)."""
-    from pyttsx3.drivers import _espeak
-
-    deadline = time.monotonic() + timeout
-    while _espeak.IsPlaying() and time.monotonic() < deadline:
-        time.sleep(0.001)
-
-
-def _worker_main() -> int:
-    """Serve render requests on stdin/stdout, one JSON object per line."""
-    # Our replies go to the original stdout; anything the engine prints goes to stderr.
-    out = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    try:
-        import pyttsx3
-
-        engine = pyttsx3.init()
-    except Exception as err:  # noqa: BLE001 — any failure means "no speech engine"
-        out.write(json.dumps({"ok": False, "error": f"cannot start pyttsx3: {err}"}) + "\n")
-        return 1
-    # Properties go straight to the driver: through the engine they are queued and applied
-    # while runAndWait() starts, and with espeak that is where it cancels "what is playing"
-    # (its async queue, holding that very property change): the rate change is lost, and the
-    # next synthesis is cancelled too. Set directly, then wait for espeak to be idle.
-    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
-    set_prop = driver.setProperty if driver is not None else engine.setProperty
-    idle = _espeak_idle if type(driver).__module__.endswith(".espeak") else (lambda: None)
-    def say(text: str, path: str, timeout: float) -> None:
-        engine.save_to_file(text, path)
-        engine.runAndWait()  # may return before the file is written: wait for it
-        try:
-            _wait_complete(path, timeout)
-        finally:
-            idle()  # the next request must not find this synthesis still running
-            if path.endswith(".warm.wav"):
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
-
-    idle()  # the driver's own start-up settings are queued in espeak too
-    default_voice = engine.getProperty("voice")
-    default_rate = engine.getProperty("rate")
-    out.write(json.dumps({"ok": True, "voice": default_voice, "rate": default_rate,
-                          "driver": default_driver()}) + "\n")
-    current = {"voice": None, "rate": None}
-    for line in sys.stdin:
-        try:
-            req = json.loads(line)
-            op = req.get("op")
-            if op == "render":
-                voice = req.get("voice") or default_voice
-                rate = req.get("rate") or default_rate
-                path = req["path"]
-                timeout = float(req.get("timeout", RENDER_TIMEOUT))
-                if current["voice"] != voice:
-                    set_prop("voice", voice)
-                    current["voice"] = voice
-                    # espeak applies a new voice (and its own speed) at the next synthesis,
-                    # over any rate set before: spend that synthesis on a throwaway word.
-                    idle()
-                    say(".", path + ".warm.wav", timeout)
-                    current["rate"] = None
-                if current["rate"] != rate:
-                    set_prop("rate", int(rate))
-                    current["rate"] = rate
-                idle()
-                say(req["text"], path, timeout)
-                reply = {"ok": True}
-            elif op == "voices":
-                reply = {"ok": True, "voices": [
-                    {"id": v.id, "name": v.name, "languages": [str(x) for x in v.languages or []],
-                     "gender": v.gender} for v in engine.getProperty("voices")]}
-            else:
-                reply = {"ok": False, "error": f"unknown op {op!r}"}
-        except Exception as err:  # noqa: BLE001 — reported to the parent, which decides
-            reply = {"ok": False, "error": f"{type(err).__name__}: {err}"}
-        out.write(json.dumps(reply) + "\n")
-    return 0
-
-
 class _Worker:
     """The parent's handle on one worker process (used from one thread at a time)."""
 
     def __init__(self, timeout: float = 20.0):
-        pkg_parent = str(Path(__file__).resolve().parents[2])
+        pkg_parent = str(Path(__file__).resolve().parents[3])
         env = dict(os.environ)
         env["PYTHONPATH"] = pkg_parent + os.pathsep + env.get("PYTHONPATH", "")
         env["PYTHONUNBUFFERED"] = "1"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "voicecoach.audio.render", "--worker"],
+            [sys.executable, "-m", "voicecoach.audio.render.worker"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=env, text=True, encoding="utf-8", bufsize=1)
         self._replies: queue.Queue = queue.Queue()
@@ -592,10 +354,3 @@ def list_voices() -> list[VoiceInfo]:
         return r.voices()
     finally:
         r.close()
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] == ["--worker"]:
-        raise SystemExit(_worker_main())
-    print("usage: python -m voicecoach.audio.render --worker", file=sys.stderr)
-    raise SystemExit(2)
