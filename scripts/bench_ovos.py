@@ -10,7 +10,7 @@ from the recording (and, for comparison, from the bus messages' arrival times).
 Side by side, in the same run: the same count sounds scheduled the way a skill would without our
 timer, with the assistant's event scheduler (`skill.schedule_event`, which polls every 0.5 s).
 
-    .venv/bin/python scripts/bench_ovos.py              # about 3 minutes
+    .venv/bin/python scripts/bench_ovos.py              # about 15 minutes
     .venv/bin/python scripts/bench_ovos.py --no-write   # print only
 """
 
@@ -37,6 +37,8 @@ from bench_speaker import machine, pct  # noqa: E402
 from voicecoach.audio.analysis import THRESHOLD, onsets  # noqa: E402
 from voicecoach.audio.pulse_env import private_pulse  # noqa: E402
 from voicecoach.audio.render import read_audio  # noqa: E402
+
+RELAX = "and relax"  # how every hold's last counting line begins (prompts/coach.yaml: relax)
 
 BEGIN, END = "<!-- ovos:begin -->", "<!-- ovos:end -->"
 SKILL_ID = "skill-voicecoach.voicecoach"
@@ -126,7 +128,8 @@ def workout(croft, pe, stand_in, sides: int) -> dict:
         deadline = time.monotonic() + timeout
         while not predicate():
             if time.monotonic() > deadline:
-                raise TimeoutError("the workout did not get there in time")
+                raise TimeoutError("the workout did not get there in time; it said: "
+                                   + " | ".join(spoken[-6:]))
             time.sleep(0.02)
 
     from voicecoach.core.prompts import load_default
@@ -136,13 +139,21 @@ def workout(croft, pe, stand_in, sides: int) -> dict:
     wait(lambda: skill.running and skill.run.sounds is not None, 20)
     skill.run.sounds.wait([prompts.render(k) for k in ("countdown_3", "countdown_2",
                                                        "countdown_1", "go")], 60)
-    wait(lambda: prompts.render("say_start") in spoken, 20)
+    wait(lambda: prompts.render("say_start") in spoken, 120)  # after the paced safety statement
     utter("start")
-    wait(lambda: prompts.render("pain_before_question") in spoken, 20)
+    pain_questions = [prompts.render(k) for k in ("pain_before_question",
+                                                  "pain_before_question_short")]
+    wait(lambda: any(q in spoken for q in pain_questions), 60)
     rec = pe.start_recording()
     utter("four")
-    want = sides * 34  # get-ready 3, go, 30 counts per side (the first plan item is a 30 s hold)
-    wait(lambda: len(skill.run.speaker.played) >= want, 240)
+    # A hold is counted as a coach would (3-2-1, Go., a few cues, "three left", two, one, and
+    # relax): record until `sides` holds have ended with their "and relax".
+    def holds_ended() -> int:
+        return sum(1 for text, _, _ in skill.run.speaker.played if text.startswith(RELAX))
+
+    wait(lambda: holds_ended() >= sides, 240)
+    ends = [i for i, (text, _, _) in enumerate(skill.run.speaker.played) if text.startswith(RELAX)]
+    want = ends[sides - 1] + 1
     time.sleep(1.5)
     r = rec.stop()
     utter("stop")
@@ -161,16 +172,17 @@ def workout(croft, pe, stand_in, sides: int) -> dict:
     bus = [(t, clock.to_monotonic(due)) for (t, _), (_, due, _) in zip(stand_in.arrivals, played)]
     out["bus"] = grid_stats([(t, d, "") for t, d in bus], dues)
     out["counts"] = [t for t, _, _ in played[:8]]
+    out["two_uri"] = uris[prompts.render("countdown_2")]
     return out
 
 
-def scheduler_baseline(croft, pe, stand_in, n: int, tmp: Path) -> dict:
+def scheduler_baseline(croft, pe, stand_in, n: int, tmp: Path, count_clip: str) -> dict:
     """The same kind of count sounds, each scheduled with the assistant's event scheduler."""
     from ovos_bus_client.util.scheduler import EventScheduler
 
     scheduler = EventScheduler(croft.bus, schedule_file=str(tmp / "schedule.json"))
     skill = croft.plugin_skills[SKILL_ID].instance
-    clip = stand_in.arrivals[10][1]  # one of the counts the workout played (a number)
+    clip = count_clip  # "two", as the workout played it: a short word, as a count is
     lead = lead_in(clip)
     first = len(stand_in.arrivals)
     rec = pe.start_recording()
@@ -235,8 +247,10 @@ def report(m: dict) -> str:
         row("bus: gap error, p50 / p95 (ms)",
             lambda c: f"{fmt(c['bus']['gap_err_p50'])} / {fmt(c['bus']['gap_err_p95'])}"),
         "",
-        f"Skill: the counts of the first exercise's first hold ({w['n']} counts, {w['n_gaps']} "
-        f"one-second gaps; first ones: {', '.join(w['counts'])}), once per player. Scheduler: "
+        f"Skill: every counting line of the first {m['sides']} holds of the workout ({w['n']} lines, "
+        f"{w['n_gaps']} of them one second after the one before; first ones: "
+        f"{', '.join(w['counts'])}), once per player; gap errors are over those one-second "
+        "pairs, onset errors over every line. Scheduler: "
         f"{m['baseline']['n']} counts of one clip scheduled 1 s apart with `skill.schedule_event` "
         "(the assistant's scheduler checks every 0.5 s), as a skill without its own timer would. "
         "Onset = first recorded sample above 300 (≈ −41 dBFS) after 150 ms of quiet, against due "
@@ -262,7 +276,7 @@ def write_section(text: str, path: Path) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sides", type=int, default=1, help="holds to record (30 counts each)")
+    ap.add_argument("--sides", type=int, default=3, help="holds to record (each to its 'and relax')")
     ap.add_argument("--baseline", type=int, default=30, help="counts for the scheduler baseline")
     ap.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     ap.add_argument("--no-write", action="store_true")
@@ -282,13 +296,13 @@ def main(argv=None) -> int:
             skill.settings.update({"cause": "tight", "minutes": "5"})
             stand_in = AudioStandIn(croft.bus)
             w = workout(croft, pe, stand_in, args.sides)
-            b = scheduler_baseline(croft, pe, stand_in, args.baseline, tmp)
+            b = scheduler_baseline(croft, pe, stand_in, args.baseline, tmp, w["two_uri"])
             stand_in.close()
             w2 = workout(croft, pe, AudioStandIn(croft.bus, "paplay %1"), args.sides)
         finally:
             croft.stop()
     m = {"machine": machine(), "date": dt.date.today().isoformat(),
-         "workout": w, "workout_paplay": w2, "baseline": b,
+         "workout": w, "workout_paplay": w2, "baseline": b, "sides": args.sides,
          "versions": {p: version(p) for p in ("ovos-core", "ovos-workshop", "ovoscope")}}
     text = report(m)
     print(text)
